@@ -1,0 +1,1 @@
+"""Asterisk adapters: AMI and ARI links implementing the core's PbxLink port."""

@@ -1,0 +1,1 @@
+"""Alembic migrations for the gateway schema; run them with `adapters.storage.upgrade_database`."""

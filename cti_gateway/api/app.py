@@ -1,0 +1,34 @@
+"""The FastAPI application around a `Gateway`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from cti_gateway import __version__
+from cti_gateway.api.routes import health
+from cti_gateway.gateway import Gateway
+
+
+def create_app(gateway: Gateway) -> FastAPI:
+    """Serve `gateway` over HTTP; the app's lifespan starts and stops it."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await gateway.start()
+        try:
+            yield
+        finally:
+            await gateway.stop()
+
+    app = FastAPI(
+        title="CTI Gateway",
+        version=__version__,
+        description="Screen pops, call control and contact-center events for Asterisk.",
+        lifespan=lifespan,
+    )
+    app.state.gateway = gateway
+    app.include_router(health.router)
+    return app

@@ -1,0 +1,1 @@
+"""Outbound dialing: preview, progressive and predictive campaigns (arrives with its own issue)."""

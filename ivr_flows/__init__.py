@@ -1,0 +1,1 @@
+"""IVR flows as versioned YAML code, run on ARI (arrives with its own issue)."""

@@ -1,0 +1,484 @@
+"""Dialplan applications of the simulated PBX, each `async (engine, channel, data) -> jumped`.
+
+An application returns True when it moved the dialplan pointer itself (Goto, Gosub, Return,
+WaitExten), False to continue at the next priority, and raises `Hangup` to end the dialplan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from pbxsim.engine import messages as m
+from pbxsim.engine.dialplan import split_args
+from pbxsim.engine.engine import Hangup
+from pbxsim.engine.model import ChannelState
+from pbxsim.engine.sounds import sound_duration
+
+if TYPE_CHECKING:
+    from pbxsim.engine.channel import Channel
+    from pbxsim.engine.engine import Engine
+
+Application = Callable[["Engine", "Channel", str], Awaitable[bool]]
+
+
+def _float(text: str, default: float) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return default
+
+
+async def app_noop(engine: Engine, ch: Channel, data: str) -> bool:
+    """NoOp(): does nothing."""
+    return False
+
+
+async def app_ringing(engine: Engine, ch: Channel, data: str) -> bool:
+    """Ringing(): indicate ringing towards the caller."""
+    engine.indicate_ringing(ch)
+    return False
+
+
+async def app_progress(engine: Engine, ch: Channel, data: str) -> bool:
+    """Progress(): early media; nothing visible on AMI for Local channels."""
+    return False
+
+
+async def app_wait(engine: Engine, ch: Channel, data: str) -> bool:
+    """Wait(seconds)."""
+    await engine.sleep(_float(data, 0.0))
+    return False
+
+
+async def app_wait_until(engine: Engine, ch: Channel, data: str) -> bool:
+    """WaitUntil(epoch): sleeps until the epoch, sets WAITUNTILSTATUS."""
+    target = _float(data, 0.0)
+    await engine.sleep(max(0.0, target - engine.now()))
+    engine.set_channel_var(ch, "WAITUNTILSTATUS", "OK")
+    return False
+
+
+async def app_answer(engine: Engine, ch: Channel, data: str) -> bool:
+    """Answer()."""
+    engine.answer_channel(ch)
+    return False
+
+
+async def app_hangup(engine: Engine, ch: Channel, data: str) -> bool:
+    """Hangup([cause])."""
+    cause = int(_float(data, 16)) if data.strip() else 16
+    if ch.hangupcause == 0 or data.strip():
+        ch.hangupcause = cause
+    engine.soft_hangup(ch)
+    raise Hangup()
+
+
+async def _busy_or_congestion(engine: Engine, ch: Channel, data: str, congestion: bool) -> bool:
+    engine.indicate_busy(ch, congestion)
+    await engine.sleep(_float(data, 10.0) if data.strip() else 10.0)
+    engine.soft_hangup(ch)
+    raise Hangup()
+
+
+async def app_busy(engine: Engine, ch: Channel, data: str) -> bool:
+    """Busy([timeout]): cause 17."""
+    return await _busy_or_congestion(engine, ch, data, congestion=False)
+
+
+async def app_congestion(engine: Engine, ch: Channel, data: str) -> bool:
+    """Congestion([timeout]): cause 34."""
+    return await _busy_or_congestion(engine, ch, data, congestion=True)
+
+
+async def app_playback(engine: Engine, ch: Channel, data: str) -> bool:
+    """Playback(file[,options]): sleeps for the sound's length; PLAYBACKSTATUS says whether it existed."""
+    args = split_args(data)
+    status = "SUCCESS"
+    for name in args[0].split("&"):
+        duration = sound_duration(name)
+        if duration is None:
+            status = "FAILED"
+            continue
+        await engine.sleep(duration)
+    engine.set_channel_var(ch, "PLAYBACKSTATUS", status)
+    return False
+
+
+async def _play_interruptible(engine: Engine, ch: Channel, sound: str) -> str | None:
+    """Play a prompt until its end or until a digit arrives; returns the digit."""
+    duration = sound_duration(sound) or 0.0
+    try:
+        return await asyncio.wait_for(ch.dtmf_buffer.get(), duration / engine.speed)
+    except TimeoutError:
+        return None
+
+
+async def app_read(engine: Engine, ch: Channel, data: str) -> bool:
+    """Read(var,prompt,maxdigits,options,attempts,timeout): collect digits, `#` ends; sets READSTATUS."""
+    args = [*split_args(data), "", "", "", "", "", ""]
+    var, prompt, max_digits = args[0], args[1], int(_float(args[2], 0) or 255)
+    timeout = _float(args[5], 5.0) if args[5] else 5.0
+    digits = ""
+    first = await _play_interruptible(engine, ch, prompt) if prompt else None
+    status = "OK"
+    pending = [first] if first else []
+    while len(digits) < max_digits:
+        if pending:
+            digit = pending.pop(0)
+        else:
+            try:
+                digit = await asyncio.wait_for(ch.dtmf_buffer.get(), timeout / engine.speed)
+            except TimeoutError:
+                status = "TIMEOUT" if not digits else "OK"
+                break
+        if digit == "#":
+            break
+        digits += digit
+    engine.set_channel_var(ch, var, digits)
+    engine.set_channel_var(ch, "READSTATUS", status)
+    return False
+
+
+async def app_background(engine: Engine, ch: Channel, data: str) -> bool:
+    """Background(prompt): play, and jump at once if a digit matches an extension."""
+    args = split_args(data)
+    digit = await _play_interruptible(engine, ch, args[0])
+    if digit is not None:
+        ch.dtmf_buffer.put_nowait(digit)
+    return False
+
+
+async def app_wait_exten(engine: Engine, ch: Channel, data: str) -> bool:
+    """WaitExten(seconds): the next digit selects an extension of this context (`i` if none, `t` on timeout)."""
+    timeout = _float(split_args(data)[0], 5.0) if data.strip() else 5.0
+    try:
+        digit = await asyncio.wait_for(ch.dtmf_buffer.get(), timeout / engine.speed)
+    except TimeoutError:
+        engine.goto(ch, None, "t", 1)
+        return True
+    target = digit if engine.dialplan.find(ch.context, digit) is not None else "i"
+    if target == "i":
+        engine.set_channel_var(ch, "INVALID_EXTEN", digit)
+    engine.goto(ch, None, target, 1)
+    return True
+
+
+async def app_user_event(engine: Engine, ch: Channel, data: str) -> bool:
+    """UserEvent(name,Header: value,...)."""
+    args = split_args(data)
+    headers = []
+    for item in args[1:]:
+        key, sep, value = item.partition(":")
+        if sep:
+            headers.append((key.strip(), value.strip()))
+    engine.publish(
+        m.UserEventRaised(timestamp=engine.now(), name=args[0], channel=ch.snapshot(), headers=tuple(headers))
+    )
+    return False
+
+
+async def app_set(engine: Engine, ch: Channel, data: str) -> bool:
+    """Set(name=value)."""
+    name, _, value = data.partition("=")
+    engine.assign(ch, name.strip(), value)
+    return False
+
+
+def _parse_target(ch: Channel, data: str) -> tuple[str, str, int]:
+    parts = split_args(data)
+    if len(parts) == 1:
+        return ch.context, ch.exten, int(_float(parts[0], 1))
+    if len(parts) == 2:
+        return ch.context, parts[0], int(_float(parts[1], 1))
+    return parts[0], parts[1], int(_float(parts[2], 1))
+
+
+async def app_goto(engine: Engine, ch: Channel, data: str) -> bool:
+    """Goto([[context,]exten,]priority)."""
+    context, exten, priority = _parse_target(ch, data)
+    engine.goto(ch, context, exten, priority)
+    return True
+
+
+async def app_gosub(engine: Engine, ch: Channel, data: str) -> bool:
+    """Gosub([[context,]exten,]priority): remembers where to Return."""
+    target, _, _args = data.partition("(")
+    context, exten, priority = _parse_target(ch, target)
+    ch.gosub_stack.append((ch.context, ch.exten, ch.priority + 1))
+    engine.goto(ch, context, exten, priority)
+    engine.set_channel_var(ch, "LOCAL(ARGC)", "0")
+    return True
+
+
+async def app_return(engine: Engine, ch: Channel, data: str) -> bool:
+    """Return(): back after the Gosub."""
+    engine.set_channel_var(ch, "ARGC", "")
+    engine.set_channel_var(ch, "GOSUB_RETVAL", data)
+    if not ch.gosub_stack:
+        raise Hangup()
+    context, exten, priority = ch.gosub_stack.pop()
+    engine.goto(ch, context, exten, priority)
+    return True
+
+
+async def app_verbose(engine: Engine, ch: Channel, data: str) -> bool:
+    """Verbose(): logs nothing in the simulator."""
+    return False
+
+
+async def app_music_on_hold(engine: Engine, ch: Channel, data: str) -> bool:
+    """MusicOnHold(class[,duration])."""
+    args = [*split_args(data), ""]
+    engine.start_moh(ch, args[0] or "default")
+    try:
+        duration = _float(args[1], 0.0)
+        if duration > 0:
+            await engine.sleep(duration)
+        else:
+            await asyncio.Event().wait()
+    finally:
+        engine.stop_moh(ch)
+    return False
+
+
+async def app_forever(engine: Engine, ch: Channel, data: str) -> bool:
+    """Milliwatt()/Echo(): run until hung up."""
+    await asyncio.Event().wait()
+    return False
+
+
+async def app_play_tones(engine: Engine, ch: Channel, data: str) -> bool:
+    """PlayTones()/StopPlayTones(): audio only, nothing visible."""
+    return False
+
+
+async def app_send_dtmf(engine: Engine, ch: Channel, data: str) -> bool:
+    """SendDTMF(digits[,between_ms[,duration_ms]])."""
+    args = [*split_args(data), "", ""]
+    between = int(_float(args[1], 100)) if args[1] else 100
+    duration = int(_float(args[2], 100)) if args[2] else 100
+    await engine.play_dtmf(ch, args[0], between_ms=between, duration_ms=duration)
+    return False
+
+
+async def app_mixmonitor(engine: Engine, ch: Channel, data: str) -> bool:
+    """MixMonitor(file[,options]): sets MIXMONITOR_FILENAME, MixMonitorStart."""
+    start_mixmonitor(engine, ch, split_args(data)[0])
+    return False
+
+
+def start_mixmonitor(engine: Engine, ch: Channel, filename: str) -> None:
+    """Begin (simulated) recording of a channel."""
+    path = filename if filename.startswith("/") else f"/var/spool/asterisk/monitor/{filename}"
+    ch.mixmonitor_file = path
+    engine.set_channel_var(ch, "MIXMONITOR_FILENAME", path)
+    engine.publish(m.MixMonitorStarted(timestamp=engine.now(), channel=ch.snapshot()))
+
+
+def stop_mixmonitor(engine: Engine, ch: Channel) -> bool:
+    """End recording; False if none was running."""
+    if ch.mixmonitor_file is None:
+        return False
+    ch.mixmonitor_file = None
+    engine.publish(m.MixMonitorStopped(timestamp=engine.now(), channel=ch.snapshot()))
+    return True
+
+
+async def app_stop_mixmonitor(engine: Engine, ch: Channel, data: str) -> bool:
+    """StopMixMonitor()."""
+    stop_mixmonitor(engine, ch)
+    return False
+
+
+async def app_chanspy(engine: Engine, ch: Channel, data: str) -> bool:
+    """ChanSpy([prefix][,options]): spy on the first other Up channel until hung up (simplified)."""
+    spyee = next(
+        (
+            c
+            for c in engine._channels.values()
+            if c is not ch and c is not ch.peer and c.state == ChannelState.UP and not c.ended
+        ),
+        None,
+    )
+    if spyee is None:
+        await engine.sleep(30)
+        return False
+    engine.publish(m.ChanSpyStarted(timestamp=engine.now(), spyer=ch.snapshot(), spyee=spyee.snapshot()))
+    try:
+        while not spyee.ended:
+            await asyncio.sleep(0.05)
+    finally:
+        engine.publish(m.ChanSpyStopped(timestamp=engine.now(), spyer=ch.snapshot(), spyee=spyee.snapshot()))
+    return False
+
+
+async def run_stasis(engine: Engine, ch: Channel, app: str, args: tuple[str, ...]) -> bool:
+    """Hand the channel to a Stasis app until it continues, moves or hangs it up."""
+    if not engine.is_registered(app):
+        engine.set_channel_var(ch, "STASISSTATUS", "FAILED")
+        return False
+    ch.stasis_app = app
+    ch.stasis_released.clear()
+    engine.publish(m.StasisStarted(timestamp=engine.now(), app=app, args=args, channel=ch.snapshot()))
+    await ch.stasis_released.wait()
+    current = ch.stasis_app or app
+    ch.stasis_app = None
+    engine.publish(m.StasisEnded(timestamp=engine.now(), app=current, channel=ch.snapshot()))
+    engine.set_channel_var(ch, "STASISSTATUS", "SUCCESS")
+    if ch.redirect_to is not None:
+        ch.context, ch.exten, ch.priority = ch.redirect_to
+        ch.redirect_to = None
+        return True
+    return False
+
+
+async def app_stasis(engine: Engine, ch: Channel, data: str) -> bool:
+    """Stasis(app[,args...])."""
+    args = split_args(data)
+    return await run_stasis(engine, ch, args[0], tuple(a for a in args[1:]))
+
+
+async def bridge_call(
+    engine: Engine,
+    caller: Channel,
+    peer: Channel,
+    on_peer_left: Callable[[], None] | None = None,
+) -> None:
+    """Bridge a caller with the peer it dialed until the peer leaves; cancellation = the caller leaves."""
+    bridge = engine.new_bridge()
+    engine.enter_bridge(bridge, peer)
+    engine.enter_bridge(bridge, caller)
+    engine.set_channel_var(peer, "BRIDGEPEER", caller.name)
+    engine.set_channel_var(caller, "BRIDGEPEER", peer.name)
+    wake = asyncio.Event()
+    peer.owner_wakeup = wake
+    caller.cdr_segments.append(
+        {
+            "start": str(caller.creation_time),
+            "dest": peer.name,
+            "app": caller.app_name,
+            "data": caller.app_data,
+        }
+    )
+    segment = caller.cdr_segments[-1]
+    if caller.answer_time:
+        segment["answer"] = str(caller.answer_time)
+    try:
+        while peer.bridge is bridge and not peer.ended and not wake.is_set():
+            await wake.wait()
+    except asyncio.CancelledError:
+        peer.owner_wakeup = None
+        segment["end"] = str(engine.now())
+        if not peer.ended:
+            engine.set_channel_var(caller, "BRIDGEPEER", "")
+            engine.set_channel_var(peer, "BRIDGEPEER", "")
+            engine.leave_bridge(caller)
+            engine.end_bridge(bridge)
+            peer.hangup_requested = True
+            engine.finish(peer)
+        else:
+            engine.end_bridge(bridge)
+        raise
+    peer.owner_wakeup = None
+    segment["end"] = str(engine.now())
+    engine.set_channel_var(peer, "BRIDGEPEER", "")
+    engine.set_channel_var(caller, "BRIDGEPEER", "")
+    if peer.bridge is bridge:
+        engine.leave_bridge(peer)
+    if on_peer_left is not None:
+        on_peer_left()
+    if caller.bridge is bridge:
+        engine.leave_bridge(caller)
+    engine.end_bridge(bridge)
+
+
+async def app_dial(engine: Engine, ch: Channel, data: str) -> bool:
+    """Dial(Local/x@ctx[&...],timeout,options): rings one Local destination; sets DIALSTATUS."""
+    args = [*split_args(data), "", ""]
+    endpoint = args[0].split("&")[0]
+    timeout = _float(args[1], 0.0)
+    one, _two = engine.prepare_local(
+        endpoint,
+        inherit_from=ch,
+        app_label="AppDial",
+        caller_id=None,
+        extra_one_vars=(("DIALEDPEERNUMBER", endpoint.removeprefix("Local/")),),
+    )
+    one.is_dial_peer = True
+    engine.set_caller(one, ch.caller) if ch.caller.number or ch.caller.name else None
+    status = await engine.dial_local(ch, one, endpoint.removeprefix("Local/"), timeout)
+    if status == "ANSWER":
+        engine.dial_end(ch, one, "ANSWER")
+        engine.set_channel_var(ch, "DIALSTATUS", "ANSWER")
+        if ch.state != ChannelState.UP:
+            engine.set_state(ch, ChannelState.UP)
+        await bridge_call(engine, ch, one)
+        if not one.ended:
+            one.hangup_requested = True
+            engine.finish(one)
+        if "g" not in args[2]:
+            engine.soft_hangup(ch)
+            raise Hangup()
+        return False
+    mapped = {"TIMEOUT": "NOANSWER", "NOANSWER": "NOANSWER"}.get(status, status)
+    if status == "TIMEOUT":
+        engine.dial_end(ch, one, "NOANSWER")
+    else:
+        engine.dial_end(ch, one, mapped)
+    one.hangup_requested = True
+    engine.finish(one)
+    engine.set_channel_var(ch, "DIALSTATUS", mapped)
+    return False
+
+
+async def app_queue(engine: Engine, ch: Channel, data: str) -> bool:
+    """Queue(name,options,,,timeout): see queues.py."""
+    return await engine.queues.run_queue_app(ch, data)
+
+
+async def app_confbridge(engine: Engine, ch: Channel, data: str) -> bool:
+    """ConfBridge(room[,bridge_profile[,user_profile]])."""
+    args = [*split_args(data), "", ""]
+    await engine.conferences.join(ch, args[0], admin=args[2] == "admin_user")
+    return False
+
+
+APPLICATIONS: dict[str, Application] = {
+    "noop": app_noop,
+    "ringing": app_ringing,
+    "progress": app_progress,
+    "wait": app_wait,
+    "waituntil": app_wait_until,
+    "answer": app_answer,
+    "hangup": app_hangup,
+    "busy": app_busy,
+    "congestion": app_congestion,
+    "playback": app_playback,
+    "read": app_read,
+    "background": app_background,
+    "waitexten": app_wait_exten,
+    "userevent": app_user_event,
+    "set": app_set,
+    "goto": app_goto,
+    "gosub": app_gosub,
+    "return": app_return,
+    "verbose": app_verbose,
+    "musiconhold": app_music_on_hold,
+    "milliwatt": app_forever,
+    "echo": app_forever,
+    "playtones": app_play_tones,
+    "stopplaytones": app_play_tones,
+    "senddtmf": app_send_dtmf,
+    "mixmonitor": app_mixmonitor,
+    "stopmixmonitor": app_stop_mixmonitor,
+    "chanspy": app_chanspy,
+    "stasis": app_stasis,
+    "dial": app_dial,
+    "queue": app_queue,
+    "confbridge": app_confbridge,
+}
+
+_ = contextlib

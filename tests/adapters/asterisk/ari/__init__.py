@@ -1,0 +1,1 @@
+"""Tests of the ARI adapter against the recorded Asterisk 22 wire transcripts."""

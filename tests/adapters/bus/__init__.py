@@ -1,0 +1,1 @@
+"""Event-bus adapter tests (in-process and Redis Streams)."""

@@ -1,0 +1,1 @@
+"""Storage adapter tests (SQLite and PostgreSQL)."""

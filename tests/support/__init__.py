@@ -1,0 +1,1 @@
+"""Shared test helpers: reference transcripts, free ports, process control."""
