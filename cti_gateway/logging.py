@@ -10,6 +10,8 @@ import structlog
 def configure_logging(level: int = logging.INFO) -> None:
     """Route standard-library and structlog records to one readable console stream."""
     logging.basicConfig(level=level, format="%(message)s")
+    for chatty in ("httpx", "alembic.runtime.migration"):
+        logging.getLogger(chatty).setLevel(max(level, logging.WARNING))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

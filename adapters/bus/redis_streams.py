@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import random
 import re
 import secrets
 from collections import OrderedDict, deque
@@ -43,6 +42,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.bus import (
     BusMessage,
     BusStopped,
@@ -115,7 +115,8 @@ class RedisStreamsSubscription:
         self._closed = False
         self._redis: Redis | None = None
         self._read_task: asyncio.Task[None] | None = None
-        self._retry_delay = bus.retry_initial
+        self._delays = ReconnectBackoff(bus.retry_initial, bus.retry_max)
+        self._failed_attempts = 0
 
     @property
     def topic(self) -> str:
@@ -181,8 +182,8 @@ class RedisStreamsSubscription:
 
     async def _backoff(self, exc: BaseException) -> None:
         log.warning("bus.subscriber_reconnecting", topic=self._topic, error=repr(exc))
-        await asyncio.sleep(self._retry_delay * random.uniform(0.8, 1.2))
-        self._retry_delay = min(self._retry_delay * 2, self._bus.retry_max)
+        await asyncio.sleep(self._delays.delay(self._failed_attempts))
+        self._failed_attempts += 1
 
     async def _fix_start_point(self) -> None:
         """Pin "now" to the stream's current last id, so nothing published afterwards can slip by."""
@@ -198,7 +199,7 @@ class RedisStreamsSubscription:
                 continue
             self._known_epoch, self._epoch_seen = epoch, True
             self._cursor = _text(last[0][0]) if last else "0-0"
-            self._retry_delay = self._bus.retry_initial
+            self._failed_attempts = 0
 
     async def _read_once(self) -> None:
         await self._fix_start_point()
@@ -211,7 +212,7 @@ class RedisStreamsSubscription:
         except _UNREACHABLE as exc:
             await self._backoff(exc)
             return
-        self._retry_delay = self._bus.retry_initial
+        self._failed_attempts = 0
         if self._epoch_seen and epoch != self._known_epoch:
             if self._known_epoch is None:  # the first publisher just arrived on an empty Redis
                 log.debug("bus.redis_epoch_appeared", topic=self._topic)
@@ -399,7 +400,8 @@ class RedisStreamsBus:
             self._replay.append(item)
 
     async def _send_forever(self) -> None:
-        delay = self.retry_initial
+        backoff = ReconnectBackoff(self.retry_initial, self.retry_max)
+        attempt = 0
         while True:
             if not self._outbox:
                 self._idle.set()
@@ -422,17 +424,17 @@ class RedisStreamsBus:
                     continue  # Redis restarted empty (or the marker was deleted): replay, then go on
                 log.error("bus.redis_refused_append", error=str(exc), buffered=len(self._outbox))
                 self._status = LinkStatus(LinkState.DOWN, f"Redis refused an append: {exc}")
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, self.retry_max)
+                await asyncio.sleep(backoff.delay(attempt))
+                attempt += 1
                 continue
             except _UNREACHABLE as exc:
                 self._epoch_checked = False
                 if self._status.state is not LinkState.DOWN:
                     log.warning("bus.redis_unreachable", error=repr(exc), buffered=len(self._outbox))
                 self._status = LinkStatus(LinkState.DOWN, f"Redis unreachable: {exc}")
-                await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                delay = min(delay * 2, self.retry_max)
+                await asyncio.sleep(backoff.delay(attempt))
+                attempt += 1
                 continue
-            delay = self.retry_initial
+            attempt = 0
             if self._status.state is not LinkState.UP:
                 self._status = LinkStatus(LinkState.UP, f"connected to {self._safe_url()}")

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 import structlog
 
+from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.store import (
     CallRecord,
     CallRecordStore,
@@ -183,7 +183,8 @@ class WriteBehindCallRecordStore:
             await self._target.mark_ended(call_id, write.ended_at, write.hangup_cause)
 
     async def _write_forever(self) -> None:
-        delay = self._retry_initial
+        backoff = ReconnectBackoff(self._retry_initial, self._retry_max)
+        attempt = 0
         while True:
             await self._wakeup.wait()
             while self._pending:
@@ -195,8 +196,8 @@ class WriteBehindCallRecordStore:
                     if self._reachable:
                         log.warning("call_record.outbox_waiting_for_database", pending=len(self._pending))
                     self._reachable = False
-                    await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-                    delay = min(delay * 2, self._retry_max)
+                    await asyncio.sleep(backoff.delay(attempt))
+                    attempt += 1
                     continue
                 except Exception as exc:  # the database refused this write for good; keep the rest moving
                     self.dropped += 1
@@ -205,7 +206,7 @@ class WriteBehindCallRecordStore:
                     if not self._reachable:
                         log.info("call_record.outbox_database_back", pending=len(self._pending) - 1)
                     self._reachable = True
-                    delay = self._retry_initial
+                    attempt = 0
                 if self._pending.get(call_id) is write:
                     del self._pending[call_id]
             self._wakeup.clear()

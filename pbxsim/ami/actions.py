@@ -513,6 +513,40 @@ async def status(server: AmiServer, session: Session, act: Action) -> None:
     _list_complete(session, act, "StatusComplete", len(channels), ("Items", str(len(channels))))
 
 
+@action("CoreShowChannelMap")
+async def core_show_channel_map(server: AmiServer, session: Session, act: Action) -> None:
+    """CoreShowChannelMap: every channel reachable from one through bridges and Local pairs.
+
+    As in Asterisk, the walk starts with the channel's bridge peers; the channel's own Local partner is
+    not listed, but the partners (and their bridge peers) of every channel reached are."""
+    target = act.get("Channel")
+    if not target:
+        _error(session, act, "Channel must be provided")
+        return
+    try:
+        start = server.engine.live_channel(target)
+    except ChannelNotFound:
+        _error(session, act, f"Channel '{target}' not found")
+        return
+    found: list[str] = []
+    seen = {start.id}
+    frontier = [c for c in (start.bridge.channels if start.bridge else []) if c is not start]
+    while frontier:
+        ch = frontier.pop(0)
+        if ch.id in seen:
+            continue
+        seen.add(ch.id)
+        found.append(ch.name)
+        if ch.peer is not None and ch.peer.id not in seen and not ch.peer.ended:
+            frontier.append(ch.peer)
+        if ch.bridge is not None:
+            frontier.extend(c for c in ch.bridge.channels if c.id not in seen)
+    _list_start(session, act, "Channel map will follow")
+    for name in found:
+        _list_item(session, act, "CoreShowChannelMap", [("Channel", start.name), ("ConnectedChannel", name)], id_first=True)
+    _list_complete(session, act, "CoreShowChannelMapComplete", len(found))
+
+
 @action("BridgeList")
 async def bridge_list(server: AmiServer, session: Session, act: Action) -> None:
     """BridgeList: every bridge."""

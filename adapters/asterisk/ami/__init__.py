@@ -1,6 +1,5 @@
 """Asterisk Manager Interface adapter: sans-I/O frame parser and action encoder, plus an asyncio `PbxLink`."""
 
-from adapters.asterisk.ami.backoff import ReconnectBackoff
 from adapters.asterisk.ami.client import AmiClient
 from adapters.asterisk.ami.connection import AmiConnection, AmiListReply
 from adapters.asterisk.ami.errors import (
@@ -39,7 +38,6 @@ __all__ = [
     "AmiMessageKind",
     "AmiNotConnected",
     "AmiResyncFailed",
-    "ReconnectBackoff",
     "build_snapshot",
     "encode_action",
     "validate_header_text",

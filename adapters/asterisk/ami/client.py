@@ -15,7 +15,6 @@ import random
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from adapters.asterisk.ami.backoff import ReconnectBackoff
 from adapters.asterisk.ami.connection import AmiConnection, AmiListReply
 from adapters.asterisk.ami.errors import (
     AmiActionFailed,
@@ -28,6 +27,7 @@ from adapters.asterisk.ami.errors import (
 from adapters.asterisk.ami.protocol.actions import FieldValue
 from adapters.asterisk.ami.protocol.frames import AmiMessage
 from adapters.asterisk.ami.resync import build_snapshot
+from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.pbx import (
     EventHandler,
     LinkState,

@@ -15,7 +15,7 @@ from adapters.asterisk.ari.errors import (
     AriUnprocessable,
 )
 from adapters.asterisk.ari.events import decode_event, parse_event_message
-from adapters.asterisk.ari.link import AriEventLink, backoff_delay
+from adapters.asterisk.ari.link import AriEventLink
 from adapters.asterisk.ari.snapshot import build_snapshot
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "AriUnauthorized",
     "AriUnavailable",
     "AriUnprocessable",
-    "backoff_delay",
     "build_snapshot",
     "decode_event",
     "parse_event_message",

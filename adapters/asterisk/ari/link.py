@@ -29,6 +29,7 @@ from adapters.asterisk.ari.events import (
 )
 from adapters.asterisk.ari.models import AriEvent
 from adapters.asterisk.ari.snapshot import build_snapshot
+from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.pbx import (
     EventHandler,
     LinkState,
@@ -47,14 +48,6 @@ MAX_EVENT_BYTES = 16 * 1024 * 1024
 """Largest WebSocket message accepted; events with many channel variables stay far below it."""
 
 
-def backoff_delay(
-    attempt: int, base: float, maximum: float, rand: Callable[[], float] = random.random
-) -> float:
-    """Seconds before retry number `attempt` (0-based): doubling up to `maximum`, jittered to 50–100 %."""
-    ceiling: float = min(maximum, base * 2.0 ** min(attempt, 32))
-    return ceiling * (0.5 + 0.5 * float(rand()))
-
-
 class AriEventLink:
     """A self-healing ARI events connection for Stasis `app`, reporting `PbxEvent(source="ari")`s."""
 
@@ -69,17 +62,15 @@ class AriEventLink:
         ping_interval: float | None = 20.0,
         recent_seconds: float = 30.0,
         recent_max: int = 2000,
-        rand: Callable[[], float] = random.random,
+        rng: random.Random | None = None,
     ) -> None:
         self._client = client
         self._app = app
         self._url = client.events_url(app)
         self._redacted_url = client.redacted_events_url(app)
-        self._backoff_base = backoff_base
-        self._backoff_max = backoff_max
         self._open_timeout = open_timeout
         self._ping_interval = ping_interval
-        self._rand = rand
+        self._backoff = ReconnectBackoff(backoff_base, backoff_max, rng or random.Random())
         self._status = LinkStatus(LinkState.DOWN, "not started")
         self._event_handlers: list[EventHandler] = []
         self._snapshot_handlers: list[SnapshotHandler] = []
@@ -208,7 +199,7 @@ class AriEventLink:
             self._set_status(LinkState.DOWN, detail)
             if reached_up:
                 attempt = 0
-            delay = backoff_delay(attempt, self._backoff_base, self._backoff_max, self._rand)
+            delay = self._backoff.delay(attempt)
             attempt += 1
             log.warning("ARI link down (%s); retrying in %.2f s", detail, delay)
             await asyncio.sleep(delay)

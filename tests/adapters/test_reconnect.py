@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from adapters.asterisk.ami.backoff import ReconnectBackoff
+from adapters.reconnect import ReconnectBackoff
 
 
 def test_delays_double_per_attempt_within_the_jitter_band_and_stop_at_the_maximum() -> None:

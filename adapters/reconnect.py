@@ -1,4 +1,4 @@
-"""Reconnect delays: exponential with jitter, so a restarted Asterisk is not hit by every gateway at once."""
+"""Reconnect delays for every adapter: exponential with jitter, so a restarted server is not stampeded."""
 
 from __future__ import annotations
 
