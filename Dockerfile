@@ -1,7 +1,7 @@
 # The gateway service image. Configure it with CTI_* environment variables (see docs/configuration.md).
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY cti_gateway ./cti_gateway
 COPY adapters ./adapters
 COPY pbxsim ./pbxsim
