@@ -30,11 +30,14 @@ from pbxsim.engine.errors import (
     DuplicateId,
     InvalidEndpoint,
 )
+from pbxsim.engine.media import StoredRecording
 from pbxsim.engine.model import (
     BridgeSnapshot,
     ChannelSnapshot,
     ChannelState,
     PartyId,
+    PlaybackSnapshot,
+    RecordingSnapshot,
     cause_text,
 )
 from pbxsim.engine.results import OriginateOutcome
@@ -64,8 +67,12 @@ class Engine:
     """The simulated Asterisk core (see CONTRACT.md for the surface other components may use)."""
 
     def __init__(self, config: EngineConfig | None = None) -> None:
+        from pbxsim.engine.bridge_peers import BridgePeers
         from pbxsim.engine.conference import ConferenceManager
+        from pbxsim.engine.media import MediaCenter
+        from pbxsim.engine.parking import ParkingLot
         from pbxsim.engine.queues import QueueManager
+        from pbxsim.engine.snoop import SnoopDesk
 
         self.config = config or EngineConfig()
         self.speed = self.config.speed if self.config.speed > 0 else 1.0
@@ -86,6 +93,10 @@ class Engine:
         self._device_use: dict[str, int] = {}
         self.queues = QueueManager(self, self.config.queues_path)
         self.conferences = ConferenceManager(self)
+        self.parking = ParkingLot(self)
+        self.bridge_peers = BridgePeers(self)
+        self.media = MediaCenter(self)
+        self.snoops = SnoopDesk(self)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -217,13 +228,15 @@ class Engine:
         upper = name.upper()
         if upper.startswith("CALLERID(") or upper.startswith("CALLERID "):
             part = upper[9:].rstrip(")").strip()
+            before = ch.caller
             if part in ("NUM", "NUMBER"):
                 ch.caller = PartyId(value, ch.caller.name)
             elif part == "NAME":
                 ch.caller = PartyId(ch.caller.number, value)
             elif part == "ALL":
                 ch.caller = _parse_callerid(value)
-            self.publish(m.ChannelCallerIdChanged(timestamp=self.now(), channel=ch.snapshot()))
+            if ch.caller != before:  # Asterisk publishes NewCallerid only for a real change
+                self.publish(m.ChannelCallerIdChanged(timestamp=self.now(), channel=ch.snapshot()))
             return
         if upper.startswith("CONNECTEDLINE("):
             part = upper[14:].rstrip(")")
@@ -340,6 +353,21 @@ class Engine:
         self._uid_counter += 1
         return f"{int(self.now())}.{self._uid_counter}"
 
+    def new_uniqueid(self) -> str:
+        """A fresh `<epoch>.<n>` uniqueid (for channels made outside the Local machinery, like Snoop)."""
+        return self._new_uniqueid()
+
+    def next_unreal_sequence(self) -> int:
+        """Advance the sequence Asterisk shares between Local, Announcer and Recorder channel names."""
+        self._local_seq += 1
+        return self._local_seq
+
+    def adopt_channel(self, ch: Channel) -> None:
+        """Make a channel built elsewhere (a Snoop channel) live and findable, and publish its creation."""
+        self._check_ids(ch.id)
+        self._channels[ch.id] = ch
+        self.publish(m.ChannelCreated(timestamp=self.now(), channel=ch.snapshot()))
+
     def _check_ids(self, *ids: str | None) -> None:
         for wanted in ids:
             if wanted is None:
@@ -365,8 +393,12 @@ class Engine:
         linkedid: str | None = None,
         one_id: str | None = None,
         two_id: str | None = None,
+        target_app: str | None = None,
     ) -> tuple[Channel, Channel]:
-        """Create both halves of a Local channel and publish their Newchannel messages."""
+        """Create both halves of a Local channel and publish their Newchannel messages.
+
+        `target_app` (an ARI originate's `app`) is set before publication, so `channel_app()` already
+        answers for both halves when their ChannelCreated is delivered."""
         self._check_ids(one_id, two_id)
         self._local_seq += 1
         base = f"Local/{exten}@{context}-{self._local_seq:08x}"
@@ -396,6 +428,7 @@ class Engine:
             device=f"Local/{exten}@{context}",
         )
         one.peer, two.peer = two, one
+        one.target_app = target_app
         self._channels[one.id] = one
         self._channels[two.id] = two
         self.publish(m.ChannelCreated(timestamp=now, channel=one.snapshot()))
@@ -458,10 +491,13 @@ class Engine:
         ch.in_pbx = True
         try:
             if stasis is not None:
+                # Asterisk runs an ARI originate's channel in the Stasis application itself.
+                ch.app_name, ch.app_data = "Stasis", ",".join((stasis[0], *stasis[1]))
                 try:
                     await run_stasis(self, ch, stasis[0], stasis[1])
                 except asyncio.CancelledError:
                     if self._stopping or not self._resume_after_interrupt(ch):
+                        ch.soft_hangup_published = True  # ARI app channels run no PBX: no SoftHangupRequest
                         return
             while True:
                 try:
@@ -479,6 +515,15 @@ class Engine:
                 if not ch.soft_hangup_published:
                     self.soft_hangup(ch)
                 self.finish(ch)
+
+    def announce_redirect(self, ch: Channel) -> None:
+        """A Redirect pulls the channel out of its application: Asterisk publishes the new location at
+        once (Newexten still naming the old application) and none for that first priority later."""
+        if ch.redirect_to is None:
+            return
+        ch.context, ch.exten, ch.priority = ch.redirect_to
+        self.newexten(ch)
+        ch.redirect_announced = True
 
     def _resume_after_interrupt(self, ch: Channel) -> bool:
         """After a cancel: True (and location set) if the channel was redirected, False if hung up."""
@@ -506,7 +551,10 @@ class Engine:
             data = self.substitute(ch, line.data)
             ch.app_name, ch.app_data = line.app, data
             ch.last_app, ch.last_data = line.app, data
-            self.newexten(ch)
+            if ch.redirect_announced:  # announce_redirect already published this location
+                ch.redirect_announced = False
+            else:
+                self.newexten(ch)
             app = APPLICATIONS.get(line.app.lower())
             if app is None:
                 _log.warning("%s: application %s is not simulated; skipping", ch.name, line.app)
@@ -534,13 +582,38 @@ class Engine:
             m.ChannelHangupRequested(timestamp=self.now(), channel=ch.snapshot(), cause=16, soft=True)
         )
 
-    def hangup(self, channel_id: str, cause: int | None = None) -> None:
-        """Hang a channel up (AMI Hangup / ARI DELETE); `cause` None keeps the channel's own cause."""
+    def hangup(self, channel_id: str, cause: int | None = None, *, soft_request: bool = False) -> None:
+        """Hang a channel up (AMI Hangup / ARI DELETE); `cause` None keeps the channel's own cause.
+
+        `soft_request` is ARI's DELETE: Asterisk first publishes a hangup request with the soft-hangup flag
+        value 32 (not a Q.850 cause, INDEX 25); a Stasis channel then leaves its bridge and its app
+        (StasisEnd) before it is destroyed with `cause`."""
         ch = self._get(channel_id)
         if cause is not None and cause > 0:
             ch.hangupcause = cause
+        if soft_request and not ch.ended and not ch.hangup_requested:
+            self.publish(
+                m.ChannelHangupRequested(timestamp=self.now(), channel=ch.snapshot(), cause=32, soft=True)
+            )
+            if ch.stasis_app is not None:
+                if ch.bridge is not None:
+                    self.leave_bridge(ch)
+                self.leave_stasis(ch)
+                if ch.target_app is not None or ch.runner is None:
+                    # No dialplan runs after an ARI-originated (or snoop) channel's Stasis: no second request.
+                    ch.soft_hangup_published = True
         ch.hangup_requested = True
         self.interrupt(ch)
+
+    def leave_stasis(self, ch: Channel) -> None:
+        """The app lets go of the channel: StasisEnd, then the Stasis application's `STASISSTATUS=SUCCESS`."""
+        if ch.stasis_app is None:
+            return
+        app = ch.stasis_app
+        ch.stasis_app = None
+        self.publish(m.StasisEnded(timestamp=self.now(), app=app, channel=ch.snapshot()))
+        if not ch.name.startswith("Snoop/"):  # snoop channels enter Stasis without the Stasis application
+            self.set_channel_var(ch, "STASISSTATUS", "SUCCESS")
 
     def interrupt(self, ch: Channel) -> None:
         """Wake whatever holds the channel so that it notices a hangup or a redirect."""
@@ -584,10 +657,7 @@ class Engine:
         for callback in ch.on_end:
             callback()
         ch.on_end.clear()
-        if ch.stasis_app is not None:
-            app = ch.stasis_app
-            ch.stasis_app = None
-            self.publish(m.StasisEnded(timestamp=self.now(), app=app, channel=ch.snapshot()))
+        self.leave_stasis(ch)
         self.publish(
             m.ChannelEnded(
                 timestamp=self.now(),
@@ -601,6 +671,8 @@ class Engine:
                 self.publish(m.CdrPosted(timestamp=self.now(), fields=cdr))
         self._channels.pop(ch.id, None)
         self.queues.channel_gone(ch)
+        if ch.half == 1 and ch.device:
+            self.queues.device_idle(ch.device)
         if ch.half == 2 or (ch.half == 1 and ch.peer is not None and ch.peer.ended):
             self.device_state(ch.device, "NOT_INUSE")
         if peer is not None and propagate:
@@ -654,6 +726,8 @@ class Engine:
         attempt = peer.dial_attempt
         if attempt is not None and not attempt.rang:
             attempt.rang = True
+            if attempt.on_ringing is not None:
+                attempt.on_ringing()
             self.publish(
                 m.DialStateChanged(
                     timestamp=self.now(),
@@ -668,6 +742,7 @@ class Engine:
         if ch.device and self._device_use.get(ch.id) is None:
             self._device_use[ch.id] = 1
             self.device_state(ch.device, "INUSE")
+            self.queues.device_in_use(ch.device)
 
     def answer_channel(self, ch: Channel) -> None:
         """Answer(): Up on this channel and, for a `;2`, on its `;1` (which settles the dial attempt)."""
@@ -676,8 +751,11 @@ class Engine:
         peer = ch.peer if ch.half == 2 else None
         if peer is not None and not peer.ended and peer.state != ChannelState.UP:
             self.set_state(peer, ChannelState.UP)
-            if peer.dial_attempt is not None:
-                peer.dial_attempt.resolve("ANSWER")
+            attempt = peer.dial_attempt
+            if attempt is not None:
+                attempt.resolve("ANSWER")
+                if attempt.on_answer is not None:  # e.g. app_queue cancels the ring-all losers at once
+                    attempt.on_answer()
         self._device_in_use(ch)
 
     def indicate_busy(self, ch: Channel, congestion: bool) -> None:
@@ -758,11 +836,14 @@ class Engine:
         extra_one_vars: Sequence[tuple[str, str]] = (),
         one_caller: PartyId | None = None,
         two_ids: tuple[PartyId, PartyId] | None = None,
+        target_app: str | None = None,
     ) -> tuple[Channel, Channel]:
         """Create a Local pair ready to dial, with the variable and caller-id noise Asterisk produces."""
         exten, context, _opts = self.parse_local(endpoint)
         linkedid = inherit_from.linkedid if inherit_from is not None else None
-        one, two = self.create_local_pair(exten, context, linkedid=linkedid, one_id=one_id, two_id=two_id)
+        one, two = self.create_local_pair(
+            exten, context, linkedid=linkedid, one_id=one_id, two_id=two_id, target_app=target_app
+        )
         one.app_name, one.app_data = app_label, "(Outgoing Line)"
         self.newexten(one)
         if one_caller is not None:
@@ -816,9 +897,13 @@ class Engine:
         `timeout` is in simulated seconds. Raises InvalidEndpoint or DuplicateId before anything is created."""
         pairs = list(variables.items()) if isinstance(variables, Mapping) else list(variables or ())
         one, _two = self.prepare_local(
-            endpoint, variables=pairs, caller_id=caller_id, one_id=channel_id, two_id=other_channel_id
+            endpoint,
+            variables=pairs,
+            caller_id=caller_id,
+            one_id=channel_id,
+            two_id=other_channel_id,
+            target_app=app,
         )
-        one.target_app = app
         if on_created is not None:
             on_created(one.snapshot())
         try:
@@ -881,9 +966,12 @@ class Engine:
     ) -> ChannelSnapshot:
         """ARI /channels/create: a Local pair that is not dialed yet; `dial()` rings it."""
         one, _two = self.prepare_local(
-            endpoint, variables=list((variables or {}).items()), one_id=channel_id, two_id=other_channel_id
+            endpoint,
+            variables=list((variables or {}).items()),
+            one_id=channel_id,
+            two_id=other_channel_id,
+            target_app=app,
         )
-        one.target_app = app
         one.stasis_args = tuple(app_args)
         return one.snapshot()
 
@@ -1033,6 +1121,7 @@ class Engine:
         bridge = ch.bridge
         if bridge is None:
             return
+        self.bridge_peers.leaving(bridge, ch)
         if ch in bridge.channels:
             bridge.channels.remove(ch)
         ch.bridge = None
@@ -1040,11 +1129,14 @@ class Engine:
             m.ChannelLeftBridge(timestamp=self.now(), bridge=bridge.snapshot(), channel=ch.snapshot())
         )
         bridge.changed.set()
+        self.bridge_peers.left(bridge)
 
     def end_bridge(self, bridge: Bridge) -> None:
         """Destroy a bridge, removing whoever is left (BridgeLeave…, BridgeDestroy)."""
         if bridge.id not in self._bridges:
             return
+        self.bridge_peers.dissolve(bridge)
+        self.media.bridge_gone(bridge)
         for ch in list(bridge.channels):
             self.leave_bridge(ch)
         del self._bridges[bridge.id]
@@ -1087,6 +1179,7 @@ class Engine:
         self.enter_bridge(bridge, ch)
         if bridge.technology == "simple_bridge" and len(bridge.channels) > 2:
             bridge.technology = "softmix"
+        self.bridge_peers.joined(bridge, ch)
 
     def remove_from_bridge(self, bridge_id: str, channel_id: str) -> None:
         """ARI removeChannel."""
@@ -1097,12 +1190,16 @@ class Engine:
         self.leave_bridge(ch)
 
     def bridge_moh_start(self, bridge_id: str, moh_class: str = "default") -> None:
-        """Play music on hold into a bridge (Announcer channel never shows in AMI)."""
-        self.live_bridge(bridge_id).moh_class = moh_class
+        """Play music on hold into a bridge (Announcer channel never shows in AMI, only in BRIDGEPEER)."""
+        bridge = self.live_bridge(bridge_id)
+        bridge.moh_class = moh_class
+        self.bridge_peers.start_announcer(bridge)
 
     def bridge_moh_stop(self, bridge_id: str) -> None:
         """Stop a bridge's music on hold."""
-        self.live_bridge(bridge_id).moh_class = None
+        bridge = self.live_bridge(bridge_id)
+        bridge.moh_class = None
+        self.bridge_peers.stop_announcer(bridge)
 
     # --- media ----------------------------------------------------------------------------------------
 
@@ -1136,6 +1233,112 @@ class Engine:
         """ARI unhold: stops the MOH started by hold()."""
         self.moh_stop(channel_id)
 
+    # ARI playbacks, recordings, silence and snoop live in media.py and snoop.py; these are their doors.
+
+    def play(
+        self,
+        target_uri: str,
+        media: str | Sequence[str],
+        playback_id: str | None = None,
+        language: str = "en",
+    ) -> PlaybackSnapshot:
+        """Queue media on `channel:<id>` or `bridge:<id>` (PlaybackStarted at once unless queued)."""
+        return self.media.play(target_uri, media, playback_id=playback_id, language=language)
+
+    def stop_playback(self, playback_id: str) -> None:
+        """Stop a playback (PlaybackFinished `done`); raises PlaybackNotFound."""
+        self.media.stop_playback(playback_id)
+
+    def record(
+        self,
+        target_uri: str,
+        name: str,
+        format: str = "wav",
+        max_duration: float = 0,
+        max_silence: float = 0,
+        beep: bool = False,
+        terminate_on: str = "none",
+        if_exists: str = "fail",
+    ) -> RecordingSnapshot:
+        """Record a channel or bridge (RecordingStarted before this returns); see media.py."""
+        return self.media.record(
+            target_uri,
+            name,
+            format=format,
+            max_duration=max_duration,
+            max_silence=max_silence,
+            beep=beep,
+            terminate_on=terminate_on,
+            if_exists=if_exists,
+        )
+
+    def stop_recording(self, name: str, cancel: bool = False) -> None:
+        """Stop (keep) or cancel (discard) a live recording; RecordingFinished is `done` either way."""
+        self.media.stop_recording(name, cancel=cancel)
+
+    def pause_recording(self, name: str, paused: bool) -> None:
+        """Pause or resume a live recording."""
+        self.media.pause_recording(name, paused)
+
+    def mute_recording(self, name: str, muted: bool) -> None:
+        """Mute or unmute a live recording."""
+        self.media.mute_recording(name, muted)
+
+    def playback(self, playback_id: str) -> PlaybackSnapshot | None:
+        """A queued or playing playback, or None once it finished."""
+        return self.media.playback(playback_id)
+
+    def playbacks(self) -> list[PlaybackSnapshot]:
+        """Every queued or playing playback."""
+        return self.media.playbacks()
+
+    def live_recording(self, name: str) -> RecordingSnapshot | None:
+        """A recording in progress (`recording` or `paused`), or None."""
+        return self.media.live_recording(name)
+
+    def live_recordings(self) -> list[RecordingSnapshot]:
+        """Every recording in progress."""
+        return self.media.live_recordings()
+
+    def stored_recordings(self) -> list[StoredRecording]:
+        """Finished recordings on disk, by name."""
+        return self.media.stored_recordings()
+
+    def stored_recording(self, name: str) -> StoredRecording | None:
+        """One stored recording, or None."""
+        return self.media.stored_recording(name)
+
+    def copy_stored_recording(self, name: str, destination: str) -> StoredRecording:
+        """Copy a stored recording; raises RecordingNotFound or RecordingExists."""
+        return self.media.copy_stored_recording(name, destination)
+
+    def delete_stored_recording(self, name: str) -> None:
+        """Delete a stored recording; raises RecordingNotFound."""
+        self.media.delete_stored_recording(name)
+
+    def silence_start(self, channel_id: str) -> None:
+        """Play silence to a channel (nothing is published)."""
+        self.media.silence_start(channel_id)
+
+    def silence_stop(self, channel_id: str) -> None:
+        """Stop playing silence to a channel."""
+        self.media.silence_stop(channel_id)
+
+    def snoop(
+        self,
+        channel_id: str,
+        *,
+        spy: str = "none",
+        whisper: str = "none",
+        app: str,
+        app_args: Sequence[str] = (),
+        snoop_id: str | None = None,
+    ) -> ChannelSnapshot:
+        """Create `Snoop/<spied id>-0000000n` in Stasis for `app`; returns it as created (see snoop.py)."""
+        return self.snoops.snoop(
+            channel_id, spy=spy, whisper=whisper, app=app, app_args=app_args, snoop_id=snoop_id
+        )
+
     async def send_dtmf(
         self,
         channel_id: str,
@@ -1163,7 +1366,8 @@ class Engine:
         emit_begin: bool = True,
     ) -> None:
         """Play digits from `ch`; the receiving side (its Local peer, else itself) gets DTMF events."""
-        target = ch.peer if ch.half == 2 and ch.peer is not None else ch
+        # A digit sent out of one Local half is received on the other (INDEX 8, REQUESTS item 6).
+        target = ch.peer if ch.peer is not None and not ch.peer.ended else ch
         if before_ms:
             await self.sleep(before_ms / 1000)
         for index, digit in enumerate(digits):

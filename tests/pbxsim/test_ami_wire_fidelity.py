@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 import pytest
 
 from pbxsim.ami import AmiServer
 from pbxsim.engine import Engine, EngineConfig
-from tests.pbxsim.wire_replay import field_names, originate_results, per_channel, recorded_stream, replay
+from tests.pbxsim.wire_replay import (
+    assert_replay_matches,
+    bridge_variables_by_join_order,
+    recorded_stream,
+    replay,
+)
 from tests.support.wire import load_wire_scenario
 
 SPEED = 20.0
+# Whether the agent's `;1` is already hung up when app_queue sends AgentComplete is racy (INDEX 18: the
+# event then lacks its Dest block). QueueMemberStatus follows that hangup (the device state of the `;1`),
+# so its place next to BridgeDestroy moves with the same race; only its count is compared.
+AGENT_HANGUP_RACE = ("QueueMemberStatus",)
 
 
 @pytest.fixture
@@ -20,30 +29,31 @@ async def ami() -> AsyncIterator[AmiServer]:
     await engine.start()
     server = AmiServer(engine, "127.0.0.1", 0, authtimeout=10.0 / SPEED, failed_login_delay=1.0 / SPEED)
     await server.start()
+    # The reference rig had served earlier sales calls (its rrmemory pointer is set per scenario, see
+    # _compare), and an earlier scenario (ami_hold_moh) had parked a call, leaving the lot's bridge
+    # (INDEX 21).
+    engine.parking.bridge()
     yield server
     await server.stop()
     await engine.stop()
 
 
-async def _compare(server: AmiServer, name: str) -> None:
-    # The reference rig had served earlier sales calls, so its rrmemory pointer stood at 1002.
-    server.engine.queues.queues["sales"].rr_next = 1
+async def _compare(
+    server: AmiServer, name: str, *, order_free: Iterable[str] = (), next_sales_agent: int = 1
+) -> None:
+    """`next_sales_agent`: where the rig's sales rrmemory pointer stood (0 = 1001, 1 = 1002)."""
+    server.engine.queues.queues["sales"].rr_next = next_sales_agent
     scenario = load_wire_scenario(name)
     simulated, names = await replay(scenario, server.port, SPEED)
-    recorded = recorded_stream(scenario)
-    assert simulated.responses() == recorded.responses()
-    assert originate_results(simulated) == originate_results(recorded)
-    assert per_channel(simulated, names, True) == per_channel(recorded, names, False)
-    sim_fields = field_names(simulated)
-    for event, shapes in field_names(recorded).items():
-        if event in ("SuccessfulAuth",):
-            continue
-        assert event in sim_fields, f"{event} never sent"
-        assert sim_fields[event] & shapes, f"{event} fields differ: {sim_fields[event]} vs {shapes}"
+    assert_replay_matches(scenario, simulated, names, order_free=order_free)
 
 
 async def test_login_ping_logoff_replays_like_asterisk(ami: AmiServer) -> None:
     await _compare(ami, "ami_login_ok_logoff")
+
+
+async def test_failed_logins_and_actions_before_login_replay_like_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_login_bad")
 
 
 async def test_error_responses_match_asterisk(ami: AmiServer) -> None:
@@ -62,13 +72,23 @@ async def test_async_originate_outcomes_match_asterisk(ami: AmiServer) -> None:
     await _compare(ami, "ami_originate_async_outcomes")
 
 
+async def test_coreshowchannels_status_and_channel_map_match_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_coreshowchannels_status")
+
+
+async def test_queue_management_actions_match_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_queue_actions", order_free=AGENT_HANGUP_RACE)
+
+
 async def test_answered_queue_call_matches_asterisk(ami: AmiServer) -> None:
-    await _compare(ami, "ami_queue_call_answered")
+    await _compare(ami, "ami_queue_call_answered", order_free=AGENT_HANGUP_RACE)
 
 
-@pytest.mark.xfail(strict=True, reason="GAP: queue VarSet/Newexten noise order per channel not yet exact")
 async def test_queue_ring_no_answer_and_timeout_match_asterisk(ami: AmiServer) -> None:
-    await _compare(ami, "ami_queue_ring_no_answer_and_timeout")
+    # Members of one ringall round are rung together; app_queue reports the RINGING of one and the
+    # BUSY of another in the order its poll() sees their frames, which differed between the two rounds
+    # of this very recording. Only DialState's place among the caller's events is left free.
+    await _compare(ami, "ami_queue_ring_no_answer_and_timeout", order_free=("DialState",))
 
 
 async def test_queue_abandon_matches_asterisk(ami: AmiServer) -> None:
@@ -77,3 +97,41 @@ async def test_queue_abandon_matches_asterisk(ami: AmiServer) -> None:
 
 async def test_mixmonitor_matches_asterisk(ami: AmiServer) -> None:
     await _compare(ami, "ami_mixmonitor")
+
+
+async def test_redirect_of_a_queue_caller_to_another_queue_matches_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_redirect_blind", next_sales_agent=0, order_free=AGENT_HANGUP_RACE)
+
+
+async def test_blind_transfer_of_a_queue_caller_to_another_queue_matches_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_blindtransfer")
+
+
+async def test_confbridge_actions_match_asterisk(ami: AmiServer) -> None:
+    """The order in which the three callers enter the conference bridge is racy (INDEX 22: ConfbridgeJoin does
+    not follow originate order, ConfbridgeLeave and BridgeLeave of a kicked caller swap between runs), and
+    each join re-announces BRIDGEPEER to every member. So the VarSets are compared apart, with members named
+    by their place in the join order; per channel everything else is compared in order. DialBegin of the
+    three concurrent originates came before `;1`'s Newstate for two of them and after it for the third."""
+    ami.engine.queues.queues["sales"].rr_next = 1
+    scenario = load_wire_scenario("ami_confbridge")
+    simulated, names = await replay(scenario, ami.port, SPEED)
+    assert_replay_matches(
+        scenario,
+        simulated,
+        names,
+        order_free=("ConfbridgeJoin", "ConfbridgeLeave", "DialBegin"),
+        left_out=("VarSet",),
+    )
+    noise = ("BRIDGEPEER", "CONFBRIDGE_RESULT")
+    recorded = bridge_variables_by_join_order(recorded_stream(scenario), "ConfBridge", noise)
+    assert bridge_variables_by_join_order(simulated[None], "ConfBridge", noise) == recorded
+    assert len(recorded) == 15
+
+
+async def test_dtmf_into_an_ivr_read_matches_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_dtmf_ivr")
+
+
+async def test_chanspy_whisper_and_barge_match_asterisk(ami: AmiServer) -> None:
+    await _compare(ami, "ami_chanspy")

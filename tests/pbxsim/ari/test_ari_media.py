@@ -69,9 +69,12 @@ async def test_unknown_media_scheme_starts_and_never_finishes(ari: AriSession) -
 @needs_playback
 async def test_missing_sound_file_finishes_failed(ari: AriSession) -> None:
     await answered_inbound_call(ari)
-    await ari.http.post("channels/wire-in/play", params={"media": "sound:no-such-sound-file"})
+    await ari.http.post(
+        "channels/wire-in/play", params={"media": "sound:no-such-sound-file", "playbackId": "nf"}
+    )
     finished = await ari.events.wait_for("PlaybackFinished")
     assert finished["playback"]["state"] == "failed"
+    assert (await ari.http.get("playbacks/nf")).status_code == 404
 
 
 @needs_recording

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 import httpx
@@ -190,6 +191,8 @@ async def test_originate_with_app_reports_both_halves_and_dial_events_with_only_
 async def test_channel_that_entered_stasis_from_dialplan_gets_no_channel_destroyed(ari: AriSession) -> None:
     await inbound_call(ari)
     assert (await ari.http.delete("channels/wire-in", params={"reason": "normal"})).status_code == 204
+    request = await ari.events.wait_for("ChannelHangupRequest", "wire-in")
+    assert (request["cause"], request["soft"]) == (32, True)
     await ari.events.wait_for("StasisEnd", "wire-in")
     await asyncio.sleep(0.1)
     assert "ChannelDestroyed" not in ari.events.types_for("wire-in")
@@ -358,13 +361,14 @@ async def test_created_channel_rings_only_when_dialed_then_enters_stasis(ari: Ar
             "endpoint": "Local/7002@customers",
             "app": "cti",
             "appArgs": "late",
-            "channelId": "wire-late",
+            "channelId": "w-late",
         },
     )
     assert created.status_code == 200
     assert created.json()["state"] == "Down"
     assert not ari.events.of("Dial")
-    assert (await ari.http.post("channels/w-late/dial")).status_code == 204
+    dialed = await ari.http.post("channels/w-late/dial")
+    assert dialed.status_code == 204, dialed.text
     start = await ari.events.wait_for("StasisStart", "w-late")
     assert start["args"] == ["late"]
 
@@ -386,3 +390,41 @@ async def test_closing_the_events_socket_unregisters_the_application(
             break
         await asyncio.sleep(0.01)
     assert "cti-temp" not in engine.applications()
+
+
+async def test_originate_without_chosen_ids_still_reports_the_second_half(ari: AriSession) -> None:
+    reply = await ari.http.post("channels", params={"endpoint": "Local/7003@customers", "app": "cti"})
+    assert reply.status_code == 200
+    first_half = reply.json()["id"]
+    await ari.events.wait_for("StasisStart", first_half)
+    await ari.events.wait_for("ChannelDestroyed", first_half)
+    second_half_events = [e for e in ari.events.events if e.get("channel", {}).get("name", "").endswith(";2")]
+    assert {"ChannelDialplan", "ChannelDestroyed"} <= {e["type"] for e in second_half_events}
+
+
+async def test_removing_a_channel_that_is_not_in_the_bridge_is_422(ari: AriSession) -> None:
+    await inbound_call(ari)
+    await ari.http.post("bridges", params={"bridgeId": "wire-empty"})
+    refused = await ari.http.post("bridges/wire-empty/removeChannel", params={"channel": "wire-in"})
+    assert (refused.status_code, refused.json()) == (422, {"message": "Channel not in this bridge"})
+
+
+async def test_subscribe_all_application_also_sees_channel_creation(ari_server: AriServer) -> None:
+    url = f"{ari_server.events_url}?app=monitor&subscribeAll=true&api_key=cti:cti-secret"
+    async with (
+        websockets.connect(url) as monitor,
+        httpx.AsyncClient(base_url=ari_server.base_url + "/", auth=("cti", "cti-secret")) as http,
+    ):
+        reply = await http.post(
+            "channels",
+            params={
+                "endpoint": "Local/2001@customers",
+                "context": "util",
+                "extension": "wait",
+                "channelId": "m1",
+            },
+        )
+        assert reply.status_code == 200
+        first = json.loads(await asyncio.wait_for(monitor.recv(), 2))
+    assert first["type"] == "ChannelCreated"
+    assert first["application"] == "monitor"

@@ -21,7 +21,7 @@ from pbxsim.engine.model import (
     PlaybackSnapshot,
     RecordingSnapshot,
 )
-from tests.support.wire import load_wire_scenario, wire_scenario_names
+from tests.support.wire import ASTERISK_REFERENCE, load_wire_scenario, wire_scenario_names
 
 _STATES = {state.description: state for state in ChannelState}
 
@@ -154,3 +154,26 @@ def test_channel_model_keys_follow_asterisk_order() -> None:
     _, text = next((s, t) for s, t in RECORDED if json.loads(t)["type"] == "StasisStart")
     recorded_channel = json.loads(text)["channel"]
     assert list(channel_json(_channel(recorded_channel))) == list(recorded_channel)
+
+
+SMOKE_EVENTS = [
+    json.loads(line)
+    for line in (ASTERISK_REFERENCE / "transcripts" / "ari_events.jsonl")
+    .read_text(encoding="utf-8")
+    .splitlines()
+    if line.strip()
+]
+
+
+def _ordered(document: Any) -> Any:
+    if isinstance(document, dict):
+        return [(key, _ordered(value)) for key, value in document.items()]
+    if isinstance(document, list):
+        return [_ordered(item) for item in document]
+    return document
+
+
+@pytest.mark.parametrize("doc", SMOKE_EVENTS, ids=[f"{i}-{d['type']}" for i, d in enumerate(SMOKE_EVENTS)])
+def test_smoke_recording_event_is_rebuilt_with_the_same_fields_values_and_order(doc: dict[str, Any]) -> None:
+    rebuilt = json.loads(_rebuild(doc).render(doc["application"], doc["asterisk_id"]))
+    assert _ordered(rebuilt) == _ordered(doc)

@@ -176,17 +176,3 @@ def test_unregistered_application_receives_nothing() -> None:
     router = EventRouter()
     inbound = channel("wire-in", "Local/5550100@stasis-in-000000da;2")
     assert router.route(m.StasisStarted(timestamp=T, app="cti", args=(), channel=inbound)) == []
-
-
-def test_hangup_requested_through_ari_reports_the_soft_hangup_flag_as_cause() -> None:
-    router = EventRouter()
-    router.register("cti")
-    inbound = channel("wire-in2", "Local/5550101@stasis-in-000000db;2")
-    router.route(m.StasisStarted(timestamp=T, app="cti", args=(), channel=inbound))
-    router.note_ari_hangup("wire-in2")
-    [routed] = router.route(m.ChannelHangupRequested(timestamp=T, channel=inbound, cause=16, soft=True))
-    body = json.loads(routed.event.render("cti", "id"))
-    assert list(body)[:4] == ["cause", "soft", "type", "timestamp"]
-    assert (body["cause"], body["soft"]) == (32, True)
-    [later] = router.route(m.ChannelHangupRequested(timestamp=T, channel=inbound, cause=16, soft=False))
-    assert json.loads(later.event.render("cti", "id"))["cause"] == 16

@@ -23,6 +23,7 @@ from tests.adapters.asterisk.ari.wire_replay import (
     EventServer,
     HttpReplay,
     load_ari_recording,
+    originate_recorded_caller,
 )
 
 # Not recorded (the rig only logged the version: smoke_stdout "ari.asterisk_info version=22.10.1"),
@@ -307,14 +308,12 @@ async def test_an_event_sent_before_the_originate_response_is_still_found_by_wai
         await link.wait_until_up(5)
         await client.applications.get("cti")
         mark = link.mark()
-        peer = await client.channels.originate(
-            "Local/5550100@stasis-in",
+        peer = await originate_recorded_caller(
+            client,
+            "5550100",
+            "wire-in",
             context="customers",
             extension="9001",
-            priority=1,
-            timeout=30,
-            channel_id="peer-wire-in",
-            other_channel_id="wire-in",
             caller_id='"Wire Inbound" <5551300>',
             variables={"CUSTOMER_TALK_SECS": "20"},
         )
@@ -343,14 +342,12 @@ async def test_an_event_sent_before_the_originate_response_is_still_found_by_wai
         ended = await link.wait_for(lambda e: isinstance(e, StasisEnd) and e.channel.id == "wire-in", 0.1)
         assert ended.type == "StasisEnd"
 
-        await client.channels.originate(
-            "Local/5550101@stasis-in",
+        await originate_recorded_caller(
+            client,
+            "5550101",
+            "wire-in2",
             context="customers",
             extension="2001",
-            priority=1,
-            timeout=30,
-            channel_id="peer-wire-in2",
-            other_channel_id="wire-in2",
             variables={"CUSTOMER_TALK_SECS": "20"},
         )
         # This time the StasisStart was recorded just *after* the 200: waiting for it must work too.

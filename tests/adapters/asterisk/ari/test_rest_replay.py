@@ -12,7 +12,12 @@ import pytest
 
 from adapters.asterisk.ari import AriBadRequest, AriClient, AriInvalidInput, AriNotFound, AriUnprocessable
 from adapters.asterisk.ari.models import Bridge, Channel, LiveRecording, Playback, StoredRecording
-from tests.adapters.asterisk.ari.wire_replay import ARI_PASSWORD, ARI_USER, HttpReplay
+from tests.adapters.asterisk.ari.wire_replay import (
+    ARI_PASSWORD,
+    ARI_USER,
+    HttpReplay,
+    originate_recorded_caller,
+)
 
 BASE_URL = "http://127.0.0.1:8088/ari"
 
@@ -35,14 +40,12 @@ async def test_middleware_acd_bridges_a_stasis_caller_with_an_originated_agent(
 ) -> None:
     ari, replay = await replaying("ari_bridge_agent")
     closing.append(ari)
-    caller_leg = await ari.channels.originate(
-        "Local/5550110@stasis-in",
+    caller_leg = await originate_recorded_caller(
+        ari,
+        "5550110",
+        "wire-caller",
         context="customers",
         extension="2001",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-caller",
-        other_channel_id="wire-caller",
         caller_id='"Wire Caller" <5551310>',
         variables={"CUSTOMER_TALK_SECS": "30"},
     )
@@ -83,14 +86,12 @@ async def test_inbound_ivr_rings_answers_plays_and_reads_variables(closing: list
     closing.append(ari)
     app = await ari.applications.get("cti")
     assert app.name == "cti" and app.channel_ids == ()
-    await ari.channels.originate(
-        "Local/5550100@stasis-in",
+    await originate_recorded_caller(
+        ari,
+        "5550100",
+        "wire-in",
         context="customers",
         extension="9001",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-in",
-        other_channel_id="wire-in",
         caller_id='"Wire Inbound" <5551300>',
         variables={"CUSTOMER_TALK_SECS": "20"},
     )
@@ -112,14 +113,12 @@ async def test_inbound_ivr_rings_answers_plays_and_reads_variables(closing: list
         "cti,inbound,5550100",
     )
     await ari.channels.continue_in_dialplan("wire-in", context="ivr-test", extension="108", priority=1)
-    await ari.channels.originate(
-        "Local/5550101@stasis-in",
+    await originate_recorded_caller(
+        ari,
+        "5550101",
+        "wire-in2",
         context="customers",
         extension="2001",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-in2",
-        other_channel_id="wire-in2",
         variables={"CUSTOMER_TALK_SECS": "20"},
     )
     await ari.channels.answer("wire-in2")
@@ -155,15 +154,8 @@ async def test_hold_ring_and_music_on_hold_indications_on_channel_and_bridge(
 ) -> None:
     ari, replay = await replaying("ari_hold_moh_ring")
     closing.append(ari)
-    await ari.channels.originate(
-        "Local/5550120@stasis-in",
-        context="util",
-        extension="wait",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-hold",
-        other_channel_id="wire-hold",
-        variables={},
+    await originate_recorded_caller(
+        ari, "5550120", "wire-hold", context="util", extension="wait", variables={}
     )
     await ari.channels.ring("wire-hold")
     await ari.channels.ring_stop("wire-hold")
@@ -188,14 +180,12 @@ async def test_hold_ring_and_music_on_hold_indications_on_channel_and_bridge(
 async def test_supervisor_snoops_with_whisper_into_an_agent_call(closing: list[AriClient]) -> None:
     ari, replay = await replaying("ari_snoop_whisper")
     closing.append(ari)
-    await ari.channels.originate(
-        "Local/5550130@stasis-in",
+    await originate_recorded_caller(
+        ari,
+        "5550130",
+        "wire-snc",
         context="customers",
         extension="2001",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-snc",
-        other_channel_id="wire-snc",
         caller_id='"Wire Snoop" <5551330>',
         variables={"CUSTOMER_TALK_SECS": "30"},
     )
@@ -237,15 +227,8 @@ async def test_supervisor_snoops_with_whisper_into_an_agent_call(closing: list[A
 async def test_channel_and_bridge_recordings_live_control_and_stored_files(closing: list[AriClient]) -> None:
     ari, replay = await replaying("ari_record")
     closing.append(ari)
-    await ari.channels.originate(
-        "Local/5550140@stasis-in",
-        context="ivr-test",
-        extension="102",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-rec",
-        other_channel_id="wire-rec",
-        variables={},
+    await originate_recorded_caller(
+        ari, "5550140", "wire-rec", context="ivr-test", extension="102", variables={}
     )
     await ari.channels.answer("wire-rec")
     recording = await ari.channels.record(
@@ -292,14 +275,12 @@ async def test_channel_and_bridge_recordings_live_control_and_stored_files(closi
 async def test_leaving_ari_control_by_redirect_continue_and_move(closing: list[AriClient]) -> None:
     ari, replay = await replaying("ari_external_transfer")
     closing.append(ari)
-    await ari.channels.originate(
-        "Local/5550150@stasis-in",
+    await originate_recorded_caller(
+        ari,
+        "5550150",
+        "wire-xfer",
         context="customers",
         extension="2001",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-xfer",
-        other_channel_id="wire-xfer",
         caller_id='"Wire Transfer" <5551350>',
         variables={"CUSTOMER_TALK_SECS": "30"},
     )
@@ -316,14 +297,12 @@ async def test_leaving_ari_control_by_redirect_continue_and_move(closing: list[A
     assert (await ari.channels.get("wire-xfer")).state == "Up"
     await ari.channels.set_variable("wire-xfer", "__AGENT_TALK_SECS", "3")
     await ari.channels.continue_in_dialplan("wire-xfer", context="queue-in", extension="support", priority=1)
-    await ari.channels.originate(
-        "Local/5550151@stasis-in",
+    await originate_recorded_caller(
+        ari,
+        "5550151",
+        "wire-move",
         context="customers",
         extension="2001",
-        priority=1,
-        timeout=30,
-        channel_id="peer-wire-move",
-        other_channel_id="wire-move",
         variables={"CUSTOMER_TALK_SECS": "30"},
     )
     await ari.channels.answer("wire-move")

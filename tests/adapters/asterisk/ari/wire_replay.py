@@ -12,7 +12,7 @@ import asyncio
 import base64
 import json
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -22,6 +22,8 @@ from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
 from websockets.http11 import Request, Response
 
+from adapters.asterisk.ari import AriClient
+from adapters.asterisk.ari.models import Channel
 from tests.support.wire import WIRE_DIR, WireScenario, load_wire_scenario
 
 ARI_USER = "cti"
@@ -142,6 +144,34 @@ class HttpReplay:
 
     def assert_all_replayed(self) -> None:
         assert not self.exchanges, f"{len(self.exchanges)} recorded requests were never sent"
+
+
+async def originate_recorded_caller(
+    ari: AriClient,
+    did: str,
+    stasis_leg: str,
+    *,
+    context: str,
+    extension: str,
+    variables: Mapping[str, str],
+    caller_id: str | None = None,
+) -> Channel:
+    """Place a customer call the way the recordings do: `Local/<did>@stasis-in` with a 30 s timeout.
+
+    Its `;2` half (`stasis_leg`) enters Stasis; its `;1` half (`peer-<stasis_leg>`, returned) runs
+    `context,extension` as the customer.
+    """
+    return await ari.channels.originate(
+        f"Local/{did}@stasis-in",
+        context=context,
+        extension=extension,
+        priority=1,
+        timeout=30,
+        channel_id=f"peer-{stasis_leg}",
+        other_channel_id=stasis_leg,
+        caller_id=caller_id,
+        variables=variables,
+    )
 
 
 def recorded_ws_rejection(name: str, cid: str) -> dict[str, Any]:
