@@ -221,13 +221,3 @@ async def running(link: AmiClient | AriEventLink, timeout: float = 15.0) -> Asyn
         else:
             await link.stop()
 
-
-def pbxsim_deviates(reason: str) -> pytest.MarkDecorator:
-    """Run a test on both PBXes, expecting pbxsim to fail it because it differs from Asterisk in `reason`.
-
-    The test itself stays strictly what real Asterisk does; once pbxsim is fixed the strict xfail turns red.
-    """
-    expected_failure = pytest.mark.xfail(strict=True, reason=f"pbxsim: {reason}")
-    return pytest.mark.parametrize(
-        "live_pbx", [pytest.param("pbxsim", marks=expected_failure), "asterisk"], indirect=True
-    )
