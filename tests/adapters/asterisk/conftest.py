@@ -220,4 +220,3 @@ async def running(link: AmiClient | AriEventLink, timeout: float = 15.0) -> Asyn
             await link.aclose()
         else:
             await link.stop()
-
