@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -90,29 +87,50 @@ def demo(
     http_port: Annotated[int, typer.Option("--http-port", help="Gateway HTTP port.")] = 8000,
     scenario: Annotated[str, typer.Option("--scenario", help="pbxsim traffic scenario.")] = "inbound",
     seed: Annotated[int, typer.Option("--seed")] = 1,
-    speed: Annotated[float, typer.Option("--speed", min=0.01)] = 1.0,
+    speed: Annotated[float, typer.Option("--speed", min=0.01, help="Time acceleration for pbxsim.")] = 3.0,
+    ami_port: Annotated[int, typer.Option("--ami-port", help="pbxsim's AMI port.")] = DEMO_AMI_PORT,
+    ari_port: Annotated[int, typer.Option("--ari-port", help="pbxsim's ARI port.")] = DEMO_ARI_PORT,
 ) -> None:
-    """Run pbxsim with simulated inbound traffic and the gateway against it, embedded defaults."""
-    command = [
-        sys.executable, "-m", "cti_gateway.cli", "pbxsim",
-        "--ami-port", str(DEMO_AMI_PORT), "--ari-port", str(DEMO_ARI_PORT),
-        "--scenario", scenario, "--seed", str(seed), "--speed", str(speed),
-    ]  # fmt: skip
-    simulator = subprocess.Popen(command)
+    """Run pbxsim with simulated inbound traffic and the gateway against it, embedded defaults.
+
+    Both run in this one process, so stopping the demo (Ctrl-C, SIGTERM) can never leave pbxsim behind.
+    """
     os.environ.update(
-        CTI_AMI_PORT=str(DEMO_AMI_PORT),
-        CTI_ARI_URL=f"http://127.0.0.1:{DEMO_ARI_PORT}/ari",
+        CTI_AMI_PORT=str(ami_port),
+        CTI_ARI_URL=f"http://127.0.0.1:{ari_port}/ari",
         CTI_HTTP_PORT=str(http_port),
     )
     Path("var").mkdir(exist_ok=True)
     settings = _settings_or_exit(None)
-    typer.echo(f"pbxsim: AMI 127.0.0.1:{DEMO_AMI_PORT}, ARI http://127.0.0.1:{DEMO_ARI_PORT}/ari")
-    typer.echo(f"gateway: http://{settings.http_host}:{http_port}/docs (API), /readyz (readiness)")
+    asyncio.run(
+        _run_demo(settings, ami_port=ami_port, ari_port=ari_port, scenario=scenario, seed=seed, speed=speed)
+    )
+
+
+async def _run_demo(
+    settings: Settings, *, ami_port: int, ari_port: int, scenario: str, seed: int, speed: float
+) -> None:
+    import uvicorn
+
+    from cti_gateway.api.app import create_app
+    from cti_gateway.logging import configure_logging
+    from cti_gateway.wiring import build_gateway
+    from pbxsim.runner import run as run_pbxsim
+
+    configure_logging()
+    simulator = await run_pbxsim(
+        host="127.0.0.1", ami_port=ami_port, ari_port=ari_port, scenario=scenario, seed=seed, speed=speed
+    )
+    typer.echo(f"pbxsim: AMI 127.0.0.1:{ami_port}, ARI http://127.0.0.1:{ari_port}/ari")
+    typer.echo(f"gateway: http://{settings.http_host}:{settings.http_port}/docs (API), /readyz (readiness)")
+    app_ = create_app(build_gateway(settings))
+    server = uvicorn.Server(
+        uvicorn.Config(app_, host=settings.http_host, port=settings.http_port, log_config=None)
+    )
     try:
-        _serve(settings)
+        await server.serve()
     finally:
-        simulator.send_signal(signal.SIGTERM)
-        simulator.wait(timeout=10)
+        await simulator.stop()
 
 
 if __name__ == "__main__":

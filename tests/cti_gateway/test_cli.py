@@ -90,3 +90,33 @@ def test_served_gateway_becomes_ready_against_pbxsim(tmp_path: Path) -> None:
         server.terminate()
         server.wait(timeout=15)
         pbx.kill()
+
+
+def test_demo_starts_pbxsim_and_a_ready_gateway_and_prints_where_to_look(tmp_path: Path) -> None:
+    http_port, ami_port, ari_port = free_port(), free_port(), free_port()
+    demo = subprocess.Popen(
+        [sys.executable, "-m", "cti_gateway.cli", "demo", "--http-port", str(http_port),
+         "--ami-port", str(ami_port), "--ari-port", str(ari_port)],
+        cwd=tmp_path,
+        env={name: value for name, value in os.environ.items() if not name.startswith("CTI_")},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    try:
+        assert demo.stdout is not None
+        printed = [demo.stdout.readline() for _ in range(2)]
+        assert f"ARI http://127.0.0.1:{ari_port}/ari" in printed[0]
+        assert f"http://127.0.0.1:{http_port}/docs" in printed[1]
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline and status != 200:
+            try:
+                status = httpx.get(f"http://127.0.0.1:{http_port}/readyz", timeout=1).status_code
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert status == 200
+        assert (tmp_path / "var" / "cti-gateway.db").exists(), "embedded SQLite store was not created"
+    finally:
+        demo.terminate()
+        demo.wait(timeout=20)
