@@ -11,12 +11,12 @@ import json
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from weakref import WeakSet
 
 import structlog
 
+from adapters.bus.subscription import TopicSubscription
 from cti_gateway.ports.bus import (
     BusMessage,
     BusStopped,
@@ -47,51 +47,27 @@ class _Topic:
         self.changed = asyncio.Event()
 
 
-class InProcessSubscription:
+class InProcessSubscription(TopicSubscription):
     """Follows one topic of an `InProcessBus`; its start point is fixed when it is created."""
 
     def __init__(self, topic_name: str, topic: _Topic, after: int) -> None:
-        self._topic_name = topic_name
-        self._topic = topic
+        super().__init__(topic_name)
+        self._state = topic
         self._cursor = after
-        self._closed = False
-        self._lost = 0
-
-    @property
-    def topic(self) -> str:
-        return self._topic_name
-
-    @property
-    def lost(self) -> int:
-        return self._lost
-
-    def __aiter__(self) -> InProcessSubscription:
-        return self
-
-    async def __aenter__(self) -> InProcessSubscription:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
-        self._closed = True
-        self._topic.announce()
+        await super().aclose()
+        self._state.announce()
 
     async def __anext__(self) -> BusMessage:
         while not self._closed:
-            history = self._topic.history
+            history = self._state.history
             if history:
                 oldest = history[0].sequence
                 if self._cursor < oldest - 1:
                     skipped = oldest - 1 - self._cursor
                     self._lost += skipped
-                    log.warning("bus.subscriber_fell_behind", topic=self._topic_name, skipped=skipped)
+                    log.warning("bus.subscriber_fell_behind", topic=self._topic, skipped=skipped)
                     self._cursor = oldest - 1
                 index = self._cursor + 1 - oldest
                 if index < len(history):
@@ -100,11 +76,11 @@ class InProcessSubscription:
                     message_id = str(stored.sequence)
                     return BusMessage(
                         id=message_id,
-                        topic=self._topic_name,
+                        topic=self._topic,
                         payload=json.loads(stored.payload_json),
                         publication_id=message_id,
                     )
-            await self._topic.changed.wait()
+            await self._state.changed.wait()
         raise StopAsyncIteration
 
 

@@ -29,8 +29,7 @@ import secrets
 from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from weakref import WeakSet
 
 import structlog
@@ -42,6 +41,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from adapters.bus.subscription import TopicSubscription
 from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.bus import (
     BusMessage,
@@ -99,50 +99,29 @@ def _client(url: str, *, socket_timeout: float | None) -> Redis:
     )
 
 
-class RedisStreamsSubscription:
+class RedisStreamsSubscription(TopicSubscription):
     """Follows one topic's stream, surviving reconnects and Redis restarts (see the module notes)."""
 
     def __init__(self, bus: RedisStreamsBus, topic: str, after: str | None) -> None:
+        super().__init__(topic)
         self._bus = bus
-        self._topic = topic
         self._stream = bus.stream_key(topic)
         self._cursor = after
         self._known_epoch: bytes | None = None
         self._epoch_seen = False
         self._ready: deque[BusMessage] = deque()
         self._delivered: OrderedDict[str, int] = OrderedDict()
-        self._lost = 0
-        self._closed = False
         self._redis: Redis | None = None
         self._read_task: asyncio.Task[None] | None = None
         self._delays = ReconnectBackoff(bus.retry_initial, bus.retry_max)
         self._failed_attempts = 0
 
-    @property
-    def topic(self) -> str:
-        return self._topic
-
-    @property
-    def lost(self) -> int:
-        return self._lost
-
-    def __aiter__(self) -> RedisStreamsSubscription:
-        return self
-
-    async def __aenter__(self) -> RedisStreamsSubscription:
+    async def __aenter__(self) -> Self:
         await self._run_cancellably(self._fix_start_point)
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     async def aclose(self) -> None:
-        self._closed = True
+        await super().aclose()
         if self._read_task is not None and not self._read_task.done():
             self._read_task.cancel()
         if self._redis is not None:
@@ -298,6 +277,7 @@ class RedisStreamsBus:
         self.dropped = 0
 
     def stream_key(self, topic: str) -> str:
+        """The Redis key of `topic`'s stream; the prefix keeps gateways sharing one Redis apart."""
         return f"{self.stream_prefix}{topic}"
 
     @property

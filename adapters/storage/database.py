@@ -95,6 +95,7 @@ class Database:
 
     @property
     def engine(self) -> AsyncEngine:
+        """The SQLAlchemy engine, e.g. for `database_status` health checks."""
         return self._engine
 
     @property

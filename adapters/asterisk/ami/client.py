@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import random
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from adapters.asterisk.ami.connection import AmiConnection, AmiListReply
@@ -27,6 +25,7 @@ from adapters.asterisk.ami.errors import (
 from adapters.asterisk.ami.protocol.actions import FieldValue
 from adapters.asterisk.ami.protocol.frames import AmiMessage
 from adapters.asterisk.ami.resync import build_snapshot
+from adapters.link_handlers import LinkHandlers, StatusHandler
 from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.pbx import (
     EventHandler,
@@ -34,7 +33,6 @@ from cti_gateway.ports.pbx import (
     LinkStatus,
     PbxEvent,
     PbxLink,
-    PbxSnapshot,
     PbxSource,
     SnapshotHandler,
 )
@@ -47,8 +45,6 @@ _new_object = object.__new__
 _set_event_source = vars(PbxEvent)["source"].__set__
 _set_event_name = vars(PbxEvent)["name"].__set__
 _set_event_fields = vars(PbxEvent)["fields"].__set__
-
-StatusHandler = Callable[[LinkStatus], None]
 
 
 class AmiClient:
@@ -78,9 +74,7 @@ class AmiClient:
         self._connect_timeout = connect_timeout
         self._login_timeout = login_timeout
         self._backoff = ReconnectBackoff(backoff_base, backoff_max, rng or random.Random())
-        self._event_handlers: list[EventHandler] = []
-        self._snapshot_handlers: list[SnapshotHandler] = []
-        self._status_handlers: list[StatusHandler] = []
+        self._handlers = LinkHandlers(log, "AMI")
         self._status = LinkStatus(LinkState.DOWN, "not started")
         self._status_changed = asyncio.Event()
         self._connection: AmiConnection | None = None
@@ -106,15 +100,15 @@ class AmiClient:
 
     def on_event(self, handler: EventHandler) -> None:
         """Call `handler` for every event, in wire order (list-action items excluded)."""
-        self._event_handlers.append(handler)
+        self._handlers.add_event_handler(handler)
 
     def on_snapshot(self, handler: SnapshotHandler) -> None:
         """Call `handler` (sync or async) with a fresh snapshot after every (re)connect."""
-        self._snapshot_handlers.append(handler)
+        self._handlers.add_snapshot_handler(handler)
 
     def on_status(self, handler: StatusHandler) -> None:
         """Call `handler` on every status change (for health checks and metrics)."""
-        self._status_handlers.append(handler)
+        self._handlers.add_status_handler(handler)
 
     async def start(self) -> None:
         """Begin connecting in the background; returns at once."""
@@ -270,19 +264,10 @@ class AmiClient:
             else:
                 queue_events = queues.events
             snapshot = build_snapshot(channels.events, queue_events)
-            await self._deliver_snapshot(snapshot)
+            await self._handlers.deliver_snapshot(snapshot)
         finally:
             self._hold_on_response_to = None
             self._release_held_events()
-
-    async def _deliver_snapshot(self, snapshot: PbxSnapshot) -> None:
-        for handler in self._snapshot_handlers:
-            try:
-                result = handler(snapshot)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("AMI snapshot handler %r failed", handler)
 
     async def _keep_alive(self, connection: AmiConnection) -> str | None:
         """Ping every interval; no Pong in time drops the socket so that the loop reconnects."""
@@ -318,11 +303,7 @@ class AmiClient:
         _set_event_source(event, "ami")
         _set_event_name(event, message.name)
         _set_event_fields(event, message.fields)
-        for handler in self._event_handlers:
-            try:
-                handler(event)
-            except Exception:
-                log.exception("AMI event handler %r failed on %s", handler, message.name)
+        self._handlers.emit_event(event)
 
     def _release_held_events(self) -> None:
         held, self._held_events = self._held_events, None
@@ -337,11 +318,7 @@ class AmiClient:
         self._status = LinkStatus(state, detail, version)
         changed, self._status_changed = self._status_changed, asyncio.Event()
         changed.set()
-        for handler in self._status_handlers:
-            try:
-                handler(self._status)
-            except Exception:
-                log.exception("AMI status handler %r failed", handler)
+        self._handlers.announce_status(self._status)
 
 
 if TYPE_CHECKING:  # mypy proves that AmiClient satisfies the core's PbxLink protocol

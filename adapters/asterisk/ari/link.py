@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import logging
 import random
-from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import connect
@@ -29,6 +27,7 @@ from adapters.asterisk.ari.events import (
 )
 from adapters.asterisk.ari.models import AriEvent
 from adapters.asterisk.ari.snapshot import build_snapshot
+from adapters.link_handlers import LinkHandlers, StatusHandler
 from adapters.reconnect import ReconnectBackoff
 from cti_gateway.ports.pbx import (
     EventHandler,
@@ -41,8 +40,6 @@ from cti_gateway.ports.pbx import (
 )
 
 log = logging.getLogger(__name__)
-
-StatusHandler = Callable[[LinkStatus], None]
 
 MAX_EVENT_BYTES = 16 * 1024 * 1024
 """Largest WebSocket message accepted; events with many channel variables stay far below it."""
@@ -72,9 +69,7 @@ class AriEventLink:
         self._ping_interval = ping_interval
         self._backoff = ReconnectBackoff(backoff_base, backoff_max, rng or random.Random())
         self._status = LinkStatus(LinkState.DOWN, "not started")
-        self._event_handlers: list[EventHandler] = []
-        self._snapshot_handlers: list[SnapshotHandler] = []
-        self._status_handlers: list[StatusHandler] = []
+        self._handlers = LinkHandlers(log, "ARI")
         self._recent = RecentEvents(keep_seconds=recent_seconds, max_events=recent_max)
         self._task: asyncio.Task[None] | None = None
         self._up = asyncio.Event()
@@ -122,15 +117,15 @@ class AriEventLink:
 
     def on_event(self, handler: EventHandler) -> None:
         """Call `handler` for every event, in wire order, with the decoded JSON as `fields`."""
-        self._event_handlers.append(handler)
+        self._handlers.add_event_handler(handler)
 
     def on_snapshot(self, handler: SnapshotHandler) -> None:
         """Call `handler` with a fresh snapshot after every successful (re)connect."""
-        self._snapshot_handlers.append(handler)
+        self._handlers.add_snapshot_handler(handler)
 
     def on_status(self, handler: StatusHandler) -> None:
         """Call `handler` on every status change (for health checks and metrics)."""
-        self._status_handlers.append(handler)
+        self._handlers.add_status_handler(handler)
 
     async def start(self) -> None:
         """Begin connecting in the background; returns at once."""
@@ -220,7 +215,7 @@ class AriEventLink:
             info = await self._client.asterisk.info()
             snapshot = await self._resync()
             self._set_status(LinkState.UP, f"subscribed to Stasis app {self._app}", info.version)
-            await self._deliver_snapshot(snapshot)
+            await self._handlers.deliver_snapshot(snapshot)
             async for message in websocket:
                 self._handle_message(message)
         return True
@@ -230,15 +225,6 @@ class AriEventLink:
         bridges = await self._client.bridges.list()
         return build_snapshot(channels, bridges)
 
-    async def _deliver_snapshot(self, snapshot: PbxSnapshot) -> None:
-        for handler in list(self._snapshot_handlers):
-            try:
-                result = handler(snapshot)
-                if inspect.isawaitable(result):
-                    await result
-            except Exception:
-                log.exception("ARI snapshot handler %r failed", handler)
-
     def _handle_message(self, message: str | bytes) -> None:
         try:
             fields = parse_event_message(message)
@@ -247,12 +233,7 @@ class AriEventLink:
             return
         typed = decode_event_leniently(fields)
         self._recent.record(typed)
-        event = PbxEvent(source="ari", name=fields["type"], fields=fields)
-        for handler in list(self._event_handlers):
-            try:
-                handler(event)
-            except Exception:
-                log.exception("ARI event handler %r failed on %s", handler, event.name)
+        self._handlers.emit_event(PbxEvent(source="ari", name=fields["type"], fields=fields))
 
     def _set_status(self, state: LinkState, detail: str, server_version: str | None = None) -> None:
         if state is LinkState.UP:
@@ -263,11 +244,7 @@ class AriEventLink:
         if state is self._status.state and detail == self._status.detail:
             return
         self._status = LinkStatus(state, detail, server_version)
-        for handler in list(self._status_handlers):
-            try:
-                handler(self._status)
-            except Exception:
-                log.exception("ARI status handler %r failed", handler)
+        self._handlers.announce_status(self._status)
 
 
 def _refusal(exc: InvalidStatus) -> AriError:

@@ -35,22 +35,22 @@ class Backend:
     schema: str | None = None
 
 
-async def _create_schema(schema: str) -> None:
+async def _run_on_postgres(statement: str) -> None:
+    """One schema statement outside any transaction, on a throwaway engine."""
     engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     try:
         async with engine.connect() as connection:
-            await connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+            await connection.execute(text(statement))
     finally:
         await engine.dispose()
+
+
+async def _create_schema(schema: str) -> None:
+    await _run_on_postgres(f'CREATE SCHEMA "{schema}"')
 
 
 async def _drop_schema(schema: str) -> None:
-    engine = create_async_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as connection:
-            await connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    finally:
-        await engine.dispose()
+    await _run_on_postgres(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 async def _sqlite_backend(tmp_path: Path) -> Backend:

@@ -5,14 +5,16 @@ from __future__ import annotations
 import builtins
 from collections.abc import Sequence
 
-from adapters.asterisk.ari.inputs import join_args, path_segment
+from adapters.asterisk.ari.inputs import join_args
 from adapters.asterisk.ari.models import Bridge, LiveRecording, Playback
+from adapters.asterisk.ari.resources import _audio
+from adapters.asterisk.ari.resources._audio import BRIDGE
 from adapters.asterisk.ari.resources._decode import as_model, as_models
 from adapters.asterisk.ari.rest import AriRest
 
 
 def _bridge(bridge_id: str) -> str:
-    return f"/bridges/{path_segment(bridge_id, 'bridge id')}"
+    return BRIDGE.path(bridge_id)
 
 
 class Bridges:
@@ -84,15 +86,16 @@ class Bridges:
         playback_id: str | None = None,
     ) -> Playback:
         """Play `media` to everyone in the bridge."""
-        params = {
-            "media": join_args(media, "media"),
-            "lang": lang,
-            "offsetms": offsetms,
-            "skipms": skipms,
-            "playbackId": playback_id,
-        }
-        data = await self._rest.call("POST", f"{_bridge(bridge_id)}/play", params=params)
-        return as_model(Playback, data, "POST /bridges/{id}/play")
+        return await _audio.play(
+            self._rest,
+            BRIDGE,
+            bridge_id,
+            media,
+            lang=lang,
+            offsetms=offsetms,
+            skipms=skipms,
+            playback_id=playback_id,
+        )
 
     async def record(
         self,
@@ -107,14 +110,15 @@ class Bridges:
         terminate_on: str | None = None,
     ) -> LiveRecording:
         """Record the bridge's mixed audio into stored recording `name`."""
-        params = {
-            "name": name,
-            "format": format,
-            "maxDurationSeconds": max_duration_seconds,
-            "maxSilenceSeconds": max_silence_seconds,
-            "ifExists": if_exists,
-            "beep": beep,
-            "terminateOn": terminate_on,
-        }
-        data = await self._rest.call("POST", f"{_bridge(bridge_id)}/record", params=params)
-        return as_model(LiveRecording, data, "POST /bridges/{id}/record")
+        return await _audio.record(
+            self._rest,
+            BRIDGE,
+            bridge_id,
+            name,
+            format,
+            max_duration_seconds=max_duration_seconds,
+            max_silence_seconds=max_silence_seconds,
+            if_exists=if_exists,
+            beep=beep,
+            terminate_on=terminate_on,
+        )

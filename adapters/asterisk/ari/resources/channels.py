@@ -6,14 +6,16 @@ import builtins
 from collections.abc import Mapping, Sequence
 
 from adapters.asterisk.ari.errors import AriInvalidInput
-from adapters.asterisk.ari.inputs import check_text, join_args, path_segment, variables_body
+from adapters.asterisk.ari.inputs import check_text, join_args, variables_body
 from adapters.asterisk.ari.models import Channel, LiveRecording, Playback, Variable
+from adapters.asterisk.ari.resources import _audio
+from adapters.asterisk.ari.resources._audio import CHANNEL
 from adapters.asterisk.ari.resources._decode import as_model, as_models
 from adapters.asterisk.ari.rest import AriRest
 
 
 def _channel(channel_id: str) -> str:
-    return f"/channels/{path_segment(channel_id, 'channel id')}"
+    return CHANNEL.path(channel_id)
 
 
 class Channels:
@@ -161,15 +163,16 @@ class Channels:
         playback_id: str | None = None,
     ) -> Playback:
         """Start playing `media` (`sound:beep`, or several URIs in turn); Playback events follow."""
-        params = {
-            "media": join_args(media, "media"),
-            "lang": lang,
-            "offsetms": offsetms,
-            "skipms": skipms,
-            "playbackId": playback_id,
-        }
-        data = await self._rest.call("POST", f"{_channel(channel_id)}/play", params=params)
-        return as_model(Playback, data, "POST /channels/{id}/play")
+        return await _audio.play(
+            self._rest,
+            CHANNEL,
+            channel_id,
+            media,
+            lang=lang,
+            offsetms=offsetms,
+            skipms=skipms,
+            playback_id=playback_id,
+        )
 
     async def record(
         self,
@@ -184,17 +187,18 @@ class Channels:
         terminate_on: str | None = None,
     ) -> LiveRecording:
         """Start recording the channel into stored recording `name` (`format` e.g. `wav`)."""
-        params = {
-            "name": name,
-            "format": format,
-            "maxDurationSeconds": max_duration_seconds,
-            "maxSilenceSeconds": max_silence_seconds,
-            "ifExists": if_exists,
-            "beep": beep,
-            "terminateOn": terminate_on,
-        }
-        data = await self._rest.call("POST", f"{_channel(channel_id)}/record", params=params)
-        return as_model(LiveRecording, data, "POST /channels/{id}/record")
+        return await _audio.record(
+            self._rest,
+            CHANNEL,
+            channel_id,
+            name,
+            format,
+            max_duration_seconds=max_duration_seconds,
+            max_silence_seconds=max_silence_seconds,
+            if_exists=if_exists,
+            beep=beep,
+            terminate_on=terminate_on,
+        )
 
     async def snoop(
         self,

@@ -6,7 +6,7 @@ method, path, query or body differs from the recording, and answers with the rec
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
@@ -22,24 +22,28 @@ from tests.adapters.asterisk.ari.wire_replay import (
 BASE_URL = "http://127.0.0.1:8088/ari"
 
 
-async def replaying(name: str) -> tuple[AriClient, HttpReplay]:
-    replay = HttpReplay.of(name)
-    return AriClient(BASE_URL, ARI_USER, ARI_PASSWORD, transport=replay.transport()), replay
+Replaying = Callable[[str], tuple[AriClient, HttpReplay]]
 
 
 @pytest.fixture
-async def closing() -> AsyncIterator[list[AriClient]]:
+async def replaying() -> AsyncIterator[Replaying]:
+    """A client answered by the named recording, closed after the test."""
     clients: list[AriClient] = []
-    yield clients
+
+    def replay_of(name: str) -> tuple[AriClient, HttpReplay]:
+        replay = HttpReplay.of(name)
+        clients.append(AriClient(BASE_URL, ARI_USER, ARI_PASSWORD, transport=replay.transport()))
+        return clients[-1], replay
+
+    yield replay_of
     for client in clients:
         await client.aclose()
 
 
 async def test_middleware_acd_bridges_a_stasis_caller_with_an_originated_agent(
-    closing: list[AriClient],
+    replaying: Replaying,
 ) -> None:
-    ari, replay = await replaying("ari_bridge_agent")
-    closing.append(ari)
+    ari, replay = replaying("ari_bridge_agent")
     caller_leg = await originate_recorded_caller(
         ari,
         "5550110",
@@ -81,9 +85,8 @@ async def test_middleware_acd_bridges_a_stasis_caller_with_an_originated_agent(
     replay.assert_all_replayed()
 
 
-async def test_inbound_ivr_rings_answers_plays_and_reads_variables(closing: list[AriClient]) -> None:
-    ari, replay = await replaying("ari_inbound_stasis_ivr")
-    closing.append(ari)
+async def test_inbound_ivr_rings_answers_plays_and_reads_variables(replaying: Replaying) -> None:
+    ari, replay = replaying("ari_inbound_stasis_ivr")
     app = await ari.applications.get("cti")
     assert app.name == "cti" and app.channel_ids == ()
     await originate_recorded_caller(
@@ -126,9 +129,8 @@ async def test_inbound_ivr_rings_answers_plays_and_reads_variables(closing: list
     replay.assert_all_replayed()
 
 
-async def test_dialer_originates_into_stasis_with_app_args_and_timeout(closing: list[AriClient]) -> None:
-    ari, replay = await replaying("ari_originate_outcomes")
-    closing.append(ari)
+async def test_dialer_originates_into_stasis_with_app_args_and_timeout(replaying: Replaying) -> None:
+    ari, replay = replaying("ari_originate_outcomes")
     for number in ("2001", "3001", "4001", "5001", "8001", "0001"):
         channel = await ari.channels.originate(
             f"Local/{number}@customers",
@@ -150,10 +152,9 @@ async def test_dialer_originates_into_stasis_with_app_args_and_timeout(closing: 
 
 
 async def test_hold_ring_and_music_on_hold_indications_on_channel_and_bridge(
-    closing: list[AriClient],
+    replaying: Replaying,
 ) -> None:
-    ari, replay = await replaying("ari_hold_moh_ring")
-    closing.append(ari)
+    ari, replay = replaying("ari_hold_moh_ring")
     await originate_recorded_caller(
         ari, "5550120", "wire-hold", context="util", extension="wait", variables={}
     )
@@ -177,9 +178,8 @@ async def test_hold_ring_and_music_on_hold_indications_on_channel_and_bridge(
     replay.assert_all_replayed()
 
 
-async def test_supervisor_snoops_with_whisper_into_an_agent_call(closing: list[AriClient]) -> None:
-    ari, replay = await replaying("ari_snoop_whisper")
-    closing.append(ari)
+async def test_supervisor_snoops_with_whisper_into_an_agent_call(replaying: Replaying) -> None:
+    ari, replay = replaying("ari_snoop_whisper")
     await originate_recorded_caller(
         ari,
         "5550130",
@@ -224,9 +224,8 @@ async def test_supervisor_snoops_with_whisper_into_an_agent_call(closing: list[A
     replay.assert_all_replayed()
 
 
-async def test_channel_and_bridge_recordings_live_control_and_stored_files(closing: list[AriClient]) -> None:
-    ari, replay = await replaying("ari_record")
-    closing.append(ari)
+async def test_channel_and_bridge_recordings_live_control_and_stored_files(replaying: Replaying) -> None:
+    ari, replay = replaying("ari_record")
     await originate_recorded_caller(
         ari, "5550140", "wire-rec", context="ivr-test", extension="102", variables={}
     )
@@ -272,9 +271,8 @@ async def test_channel_and_bridge_recordings_live_control_and_stored_files(closi
     replay.assert_all_replayed()
 
 
-async def test_leaving_ari_control_by_redirect_continue_and_move(closing: list[AriClient]) -> None:
-    ari, replay = await replaying("ari_external_transfer")
-    closing.append(ari)
+async def test_leaving_ari_control_by_redirect_continue_and_move(replaying: Replaying) -> None:
+    ari, replay = replaying("ari_external_transfer")
     await originate_recorded_caller(
         ari,
         "5550150",
