@@ -6,10 +6,10 @@ The names are a public contract (deployments script against them); see docs/conf
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import AnyHttpUrl, Field, SecretStr, ValidationError, field_validator
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +22,42 @@ DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/cti-gateway.db"
 
 class SettingsError(Exception):
     """Settings that cannot start the gateway; the message lists every bad field, one per line."""
+
+
+def _refuse_control_characters(value: str) -> str:
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+class AgentSettings(BaseModel):
+    """One agent as the `agents:` list of the YAML file declares it (shape fixed: docs/configuration.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
+    name: str = Field(min_length=1, max_length=200)
+    endpoint: str = Field(
+        pattern=r"^[A-Za-z0-9_-]+/[^\s]+$",
+        description="The agent's phone as Asterisk dials it: PJSIP/1001, Local/1001@agents …",
+    )
+
+    _no_control_characters = field_validator("name", "endpoint")(_refuse_control_characters)
+
+
+class DirectorySettings(BaseModel):
+    """Where ANI lookup finds customer records: a CSV file, an SQL table or an HTTP CRM."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["csv", "sql", "http"]
+    path: Path | None = Field(None, description="csv: the file; relative paths start at the YAML file.")
+    url: str | None = Field(None, description="sql: SQLAlchemy async URL; http: URL template with {number}.")
+    table: str = Field("customers", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$", description="sql: table name.")
+    phone_column: str = Field("phone", pattern=r"^[A-Za-z_][A-Za-z0-9_ -]*$")
+    field_map: dict[str, str] = Field(default_factory=dict, description="http: record field -> JSON path.")
+    timeout_ms: int = Field(500, gt=0, le=60_000)
+    cache_ttl_seconds: float = Field(60.0, ge=0)
 
 
 class Settings(BaseSettings):
@@ -67,12 +103,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
-    @field_validator("ami_host", "ami_username", "ari_username")
-    @classmethod
-    def _no_control_characters(cls, value: str) -> str:
-        if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in value):
-            raise ValueError("must not contain control characters")
-        return value
+    default_region: str = Field(
+        "US", pattern=r"^[A-Z]{2}$", description="Country assumed for numbers without +, for E.164."
+    )
+    agents: list[AgentSettings] = Field(default_factory=list)
+    directory: DirectorySettings | None = None
+
+    _no_control_characters = field_validator("ami_host", "ami_username", "ari_username")(
+        _refuse_control_characters
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -119,15 +158,24 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
         raise SettingsError(_describe(exc)) from None
     if settings.config_file is not None:
         _check_config_file(settings.config_file)
+        directory = settings.directory
+        if directory is not None and directory.path is not None and not directory.path.is_absolute():
+            directory.path = settings.config_file.parent / directory.path
     return settings
 
 
 def _describe(error: ValidationError) -> str:
     lines = []
     for problem in error.errors():
-        field = ".".join(str(part) for part in problem["loc"]) or "settings"
-        env_name = f"CTI_{field.upper()}" if problem["loc"] else ""
-        where = f"{field} ({env_name})" if env_name else field
+        location = problem["loc"]
+        if len(location) == 1:
+            where = f"{location[0]} (CTI_{str(location[0]).upper()})"
+        elif location:
+            where = str(location[0]) + "".join(
+                f"[{part}]" if isinstance(part, int) else f".{part}" for part in location[1:]
+            )
+        else:
+            where = "settings"
         message = problem["msg"].removeprefix("Value error, ")
         if problem["type"] == "extra_forbidden":
             message = "unknown setting"

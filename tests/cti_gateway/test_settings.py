@@ -109,3 +109,45 @@ def test_control_characters_in_the_ami_username_are_refused(monkeypatch: pytest.
     monkeypatch.setenv("CTI_AMI_USERNAME", "cti\r\nAction: Originate")
     with pytest.raises(SettingsError, match="ami_username"):
         load_settings()
+
+
+def test_agents_and_directory_come_from_the_yaml_file_in_their_documented_shape(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.yaml"
+    config.write_text(
+        "agents:\n"
+        '  - id: "1001"\n'
+        "    name: Ana Pérez\n"
+        "    endpoint: Local/1001@agents\n"
+        "directory:\n"
+        "  kind: csv\n"
+        "  path: customers.csv\n",
+        encoding="utf-8",
+    )
+
+    settings = load_settings(config_file=config)
+
+    assert [(a.id, a.name, a.endpoint) for a in settings.agents] == [
+        ("1001", "Ana Pérez", "Local/1001@agents")
+    ]
+    assert settings.directory is not None
+    assert settings.directory.kind == "csv"
+    assert settings.directory.path == tmp_path / "customers.csv"
+    assert settings.directory.timeout_ms == 500
+
+
+def test_a_bad_agent_is_named_by_its_position_and_field(tmp_path: Path) -> None:
+    config = tmp_path / "gateway.yaml"
+    config.write_text(
+        "agents:\n"
+        '  - {id: "1001", name: Ana, endpoint: Local/1001@agents}\n'
+        '  - {id: "10 02", name: Bob, endpoint: "no-technology"}\n',
+        encoding="utf-8",
+    )
+
+    with pytest.raises(SettingsError) as raised:
+        load_settings(config_file=config)
+
+    lines = str(raised.value).splitlines()
+    assert any(line.startswith("agents[1].id:") for line in lines)
+    assert any(line.startswith("agents[1].endpoint:") for line in lines)
+    assert not any(line.startswith("agents[0]") for line in lines)
