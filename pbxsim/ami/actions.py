@@ -21,6 +21,7 @@ from pbxsim.engine import (
     UnknownQueueMember,
     messages,
     parse_callerid,
+    transfers,
 )
 from pbxsim.engine.apps import start_mixmonitor, stop_mixmonitor
 
@@ -93,6 +94,7 @@ async def login(server: AmiServer, session: Session, act: Action) -> None:
                 ("RemoteAddress", session.remote),
                 ("SessionTV", "1970-01-01T00:00:00.000+0000"),
             ],
+            version=2 if name == "InvalidPassword" else 1,
         )
         await asyncio.sleep(server.failed_login_delay)
         _error(session, act, "Authentication failed")
@@ -388,6 +390,123 @@ async def redirect(server: AmiServer, session: Session, act: Action) -> None:
     _ok(session, act, ("Message", "Redirect successful"))
 
 
+@action("BlindTransfer")
+async def blind_transfer(server: AmiServer, session: Session, act: Action) -> None:
+    """BlindTransfer of the channel's bridge partner to Context/Exten (the channel's context by default)."""
+    target, exten = act.get("Channel"), act.get("Exten")
+    if not target:
+        _error(session, act, "No channel specified")
+        return
+    if not exten:
+        _error(session, act, "No extension specified")
+        return
+    engine = server.engine
+    ch = engine.channel(target)
+    if ch is None:
+        _error(session, act, "Channel specified does not exist")
+        return
+    try:
+        transfers.bridged_party(engine, engine.live_channel(ch.id))
+    except transfers.TransferRefused as refused:
+        _error(session, act, refused.result)
+        return
+    _ok(session, act, ("Message", "Transfer succeeded"))
+    transfers.blind_transfer(engine, ch.id, act.get("Context") or ch.dialplan.context, exten)
+
+
+@action("Atxfer")
+async def atxfer(server: AmiServer, session: Session, act: Action) -> None:
+    """Atxfer: queued at once; the feature digits then reach the channel as received DTMF (INDEX 19)."""
+    target, exten = act.get("Channel"), act.get("Exten")
+    if not target:
+        _error(session, act, "No channel specified")
+        return
+    if not exten:
+        _error(session, act, "No extension specified")
+        return
+    engine = server.engine
+    ch = engine.channel(target)
+    if ch is None:
+        _error(session, act, "Channel specified does not exist")
+        return
+    _ok(session, act, ("Message", "Atxfer successfully queued"))
+    desk = transfers.attended_transfers(engine)
+    engine.spawn(_discard_none(desk.atxfer(ch.id, act.get("Context"), exten)))
+
+
+@action("CancelAtxfer")
+async def cancel_atxfer(server: AmiServer, session: Session, act: Action) -> None:
+    """CancelAtxfer: the abort digits (`*1`) are fed to the channel as received DTMF."""
+    target = act.get("Channel")
+    if not target:
+        _error(session, act, "No channel specified")
+        return
+    engine = server.engine
+    ch = engine.channel(target)
+    if ch is None:
+        _error(session, act, "Channel specified does not exist")
+        return
+    _ok(session, act, ("Message", "CancelAtxfer successfully queued"))
+    engine.spawn(_discard_none(transfers.attended_transfers(engine).cancel_atxfer(ch.id)))
+
+
+async def _discard_none(coro: Awaitable[None]) -> None:
+    with contextlib.suppress(EngineError):
+        await coro
+
+
+@action("Park")
+async def park(server: AmiServer, session: Session, act: Action) -> None:
+    """Park a channel in the lot; the reply has Asterisk's stray LF before its terminator (INDEX 5)."""
+    target = act.get("Channel")
+    if not target:
+        _error(session, act, "Channel not specified")
+        return
+    engine = server.engine
+    ch = engine.channel(target)
+    if ch is None:
+        _error(session, act, "Channel does not exist")
+        return
+    timeout_text = act.get("Timeout").strip()
+    timeout = int(timeout_text) / 1000 if timeout_text.isdigit() else None
+    parker = engine.channel(act.get("TimeoutChannel")) if act.get("TimeoutChannel") else None
+    parker_dial_string = parker.name.rsplit("-", 1)[0] if parker is not None else ""
+    try:
+        if timeout is None:
+            engine.parking.park(ch.id, parker_dial_string)
+        else:
+            engine.parking.park(ch.id, parker_dial_string, timeout)
+    except EngineError:
+        _error(session, act, "Park failed")
+        return
+    head = [("Response", "Success")]
+    if act.action_id is not None:
+        head.append(("ActionID", act.action_id))
+    session.send([*head, ("Message", "Park successful")], bare_lf=True)
+
+
+@action("ParkedCalls")
+async def parked_calls(server: AmiServer, session: Session, act: Action) -> None:
+    """ParkedCalls: one ParkedCall list event per parked call, then ParkedCallsComplete."""
+    calls = server.engine.parking.calls()
+    _list_start(session, act, "Parked calls will follow")
+    for call in calls:
+        _list_item(
+            session,
+            act,
+            "ParkedCall",
+            [
+                *channel_block(call.parkee, "Parkee"),
+                ("ParkerDialString", call.parker_dial_string),
+                ("Parkinglot", call.lot),
+                ("ParkingSpace", str(call.space)),
+                ("ParkingTimeout", str(call.remaining)),
+                ("ParkingDuration", str(call.duration)),
+            ],
+        )
+    _list_complete(session, act, "ParkedCallsComplete", len(calls), ("Total", str(len(calls))))
+
+
 @action("Getvar")
 async def getvar(server: AmiServer, session: Session, act: Action) -> None:
     """Getvar of a channel variable, function or global; unset gives an empty Value."""
@@ -543,7 +662,13 @@ async def core_show_channel_map(server: AmiServer, session: Session, act: Action
             frontier.extend(c for c in ch.bridge.channels if c.id not in seen)
     _list_start(session, act, "Channel map will follow")
     for name in found:
-        _list_item(session, act, "CoreShowChannelMap", [("Channel", start.name), ("ConnectedChannel", name)], id_first=True)
+        _list_item(
+            session,
+            act,
+            "CoreShowChannelMap",
+            [("Channel", start.name), ("ConnectedChannel", name)],
+            id_first=True,
+        )
     _list_complete(session, act, "CoreShowChannelMapComplete", len(found))
 
 
@@ -889,6 +1014,9 @@ async def _confbridge_user(server: AmiServer, session: Session, act: Action, ope
         "lock": "Conference locked",
         "unlock": "Conference unlocked",
     }
+    if operation == "kick" and act.get("Channel") == "all":
+        _ok(session, act, ("Message", "All participants kicked"))
+        return
     _ok(session, act, ("Message", messages_ok[operation]))
 
 

@@ -347,6 +347,21 @@ def render(msg: m.EngineMessage) -> list[AmiEvent]:
                     ("Extension", msg.extension),
                 ],
             )
+        case m.AttendedTransferred():
+            fields = [("Result", msg.result), *channel_block(msg.original_transferer, "OrigTransferer")]
+            if msg.original_bridge is not None:
+                fields += bridge_block(msg.original_bridge, "Orig")
+            fields += channel_block(msg.secondary_transferer, "SecondTransferer")
+            if msg.secondary_bridge is not None:
+                fields += bridge_block(msg.secondary_bridge, "Second")
+            if msg.transferee is not None:
+                fields += channel_block(msg.transferee, "Transferee")
+            if msg.transfer_target is not None:
+                fields += channel_block(msg.transfer_target, "TransferTarget")
+            fields += [("IsExternal", "Yes" if msg.is_external else "No"), ("DestType", msg.dest_type)]
+            if msg.dest_type == "Bridge":
+                fields.append(("DestBridgeUniqueid", msg.dest_bridge_id))
+            return ev("AttendedTransfer", "call,all", fields)
         case m.ParkedCallChanged():
             return ev(
                 msg.kind,

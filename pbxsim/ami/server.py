@@ -90,7 +90,7 @@ class Session:
 
 
 class AmiServer:
-    """The AMI listener; `start()` binds (port 0 picks a free port, see `.port`), `stop()` closes everything."""
+    """The AMI listener: `start()` binds (port 0 picks a free port, see `.port`), `stop()` closes all."""
 
     def __init__(
         self,
@@ -152,14 +152,16 @@ class AmiServer:
             if session is not skip:
                 session.deliver_event(data)
 
-    def security_event(self, name: str, session: Session, fields: Fields, severity: str = "Error") -> None:
+    def security_event(
+        self, name: str, session: Session, fields: Fields, severity: str = "Error", version: int = 1
+    ) -> None:
         """A security-class event (InvalidPassword, RequestNotAllowed …) to observers."""
         now = time.time()
         body: Fields = [
             ("EventTV", _tv(now)),
             ("Severity", severity),
             ("Service", "AMI"),
-            ("EventVersion", "1"),
+            ("EventVersion", str(version)),
             *fields,
         ]
         self.broadcast(AmiEvent(name, "security,all", now, body))
@@ -236,7 +238,7 @@ class AmiServer:
                     ("SessionID", session.session_id),
                     ("LocalAddress", session.local),
                     ("RemoteAddress", session.remote),
-                    ("RequestType", name),
+                    ("RequestType", f"Action: {name}"),
                     ("SessionTV", "1970-01-01T00:00:00.000+0000"),
                 ],
             )
@@ -249,7 +251,8 @@ class AmiServer:
                     ("Response", "Error"),
                     (
                         "Message",
-                        f"Invalid/unknown command: {name}. Use Action: ListCommands to show available commands.",
+                        f"Invalid/unknown command: {name}. "
+                        "Use Action: ListCommands to show available commands.",
                     ),
                 ],
             )

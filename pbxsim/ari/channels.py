@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import re
 from typing import Any
 
@@ -209,24 +208,12 @@ def _hangup_cause(call: AriCall) -> int:
     return 16
 
 
-def _supports_soft_request(context: AriContext) -> bool:
-    try:
-        return "soft_request" in inspect.signature(context.engine.hangup).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 async def hangup(call: AriCall) -> Response:
     """Hang up any channel, in Stasis or not (ChannelHangupRequest says cause 32, soft)."""
     cause = _hangup_cause(call)
     channel_id = call.path["channel_id"]
     _channel(call.context, channel_id)
-    engine = call.context.engine
-    call.context.router.note_ari_hangup(channel_id)
-    if _supports_soft_request(call.context):
-        engine.hangup(channel_id, cause, soft_request=True)  # type: ignore[call-arg]
-    else:
-        engine.hangup(channel_id, cause)
+    call.context.engine.hangup(channel_id, cause, soft_request=True)
     return no_content()
 
 

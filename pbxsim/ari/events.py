@@ -7,7 +7,7 @@ and `application` last, per receiving application, exactly as Asterisk does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from pbxsim.ari.formats import ari_timestamp, compact_json
@@ -35,7 +35,6 @@ class AriEvent:
     body: JsonObject
     channel_ids: tuple[str, ...] = ()
     bridge_ids: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def render(self, application: str, asterisk_id: str) -> str:
         """The WebSocket text for one application: the body, then `asterisk_id`, then `application`."""

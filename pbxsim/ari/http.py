@@ -20,6 +20,7 @@ from pbxsim.ari.errors import (
     BRIDGE_NOT_FOUND,
     CHANNEL_NOT_FOUND,
     NOT_IN_STASIS,
+    RECORDING_NOT_FOUND,
     AriRequestError,
     bad_request,
     conflict,
@@ -82,6 +83,14 @@ def engine_error_to_ari(error: engine_errors.EngineError) -> AriRequestError:
         return conflict(NOT_IN_STASIS)
     if isinstance(error, engine_errors.DuplicateId):
         return conflict("Channel with given unique ID already exists")
+    if isinstance(error, engine_errors.PlaybackNotFound):
+        return not_found("Playback not found")
+    if isinstance(error, engine_errors.RecordingNotFound):
+        return not_found(RECORDING_NOT_FOUND)
+    if isinstance(error, engine_errors.RecordingExists):
+        if error.live:
+            return conflict(f"Recording '{error.name}' is already in progress")
+        return conflict(f"Recording '{error.name}' already exists and can not be overwritten")
     return bad_request(str(error))
 
 

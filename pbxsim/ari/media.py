@@ -7,8 +7,9 @@ from starlette.routing import Route
 
 from pbxsim.ari.errors import RECORDING_NOT_FOUND, bad_request, conflict, not_found, unprocessable
 from pbxsim.ari.http import AriCall, ari_endpoint, json_reply, no_content
-from pbxsim.ari.media_store import KNOWN_RECORDING_FORMATS
+from pbxsim.ari.media_store import KNOWN_RECORDING_FORMATS, recording_file
 from pbxsim.ari.representations import live_recording_json, playback_json, stored_recording_json
+from pbxsim.engine.errors import RecordingExists
 
 IF_EXISTS_CHOICES = frozenset({"fail", "overwrite", "append"})
 TERMINATE_ON_CHOICES = frozenset({"none", "any", "*", "#"})
@@ -44,11 +45,6 @@ def start_recording(call: AriCall, target_uri: str) -> Response:
         raise bad_request("terminateOn invalid")
     if file_format not in KNOWN_RECORDING_FORMATS:
         raise unprocessable("specified format is unknown on this system")
-    store = call.context.media
-    if name in store.live_recordings:
-        raise conflict(f"Recording '{name}' is already in progress")
-    if name in store.stored_recordings and if_exists == "fail":
-        raise conflict(f"Recording '{name}' already exists and can not be overwritten")
     recording = call.context.engine.record(
         target_uri,
         name,
@@ -59,7 +55,6 @@ def start_recording(call: AriCall, target_uri: str) -> Response:
         terminate_on=terminate_on,
         if_exists=if_exists,
     )
-    store.remember_recording(recording)
     return json_reply(live_recording_json(recording, state="queued"), status=201)
 
 
@@ -115,9 +110,7 @@ async def stop_live_recording(call: AriCall) -> Response:
 
 async def cancel_live_recording(call: AriCall) -> Response:
     """Stop and discard; Asterisk 22 still reports RecordingFinished `done`, and the file is gone."""
-    name = _live_name(call)
-    call.context.media.mark_cancelled(name)
-    call.context.engine.stop_recording(name, cancel=True)
+    call.context.engine.stop_recording(_live_name(call), cancel=True)
     return no_content()
 
 
@@ -154,44 +147,41 @@ async def unmute_live_recording(call: AriCall) -> Response:
 
 async def list_stored_recordings(call: AriCall) -> Response:
     """Every finished recording, by name."""
-    stored = sorted(call.context.media.stored_recordings.values(), key=lambda r: r.name)
+    stored = call.context.engine.stored_recordings()
     return json_reply([stored_recording_json(r.name, r.format) for r in stored])
-
-
-def _stored_name(call: AriCall) -> str:
-    name = call.path["recording_name"]
-    if name not in call.context.media.stored_recordings:
-        raise not_found(RECORDING_NOT_FOUND)
-    return name
 
 
 async def get_stored_recording(call: AriCall) -> Response:
     """One finished recording."""
-    recording = call.context.media.stored_recordings[_stored_name(call)]
+    recording = call.context.engine.stored_recording(call.path["recording_name"])
+    if recording is None:
+        raise not_found(RECORDING_NOT_FOUND)
     return json_reply(stored_recording_json(recording.name, recording.format))
 
 
 async def delete_stored_recording(call: AriCall) -> Response:
     """Remove a finished recording's file."""
-    del call.context.media.stored_recordings[_stored_name(call)]
+    call.context.engine.delete_stored_recording(call.path["recording_name"])
     return no_content()
 
 
 async def copy_stored_recording(call: AriCall) -> Response:
     """Copy a finished recording under a new name; 409 if that name is taken."""
-    name = _stored_name(call)
     destination = call.params.required("destinationRecordingName")
-    if destination in call.context.media.stored_recordings:
-        raise conflict("A recording with the same name already exists on the system")
-    copy = call.context.media.copy_stored(name, destination)
+    try:
+        copy = call.context.engine.copy_stored_recording(call.path["recording_name"], destination)
+    except RecordingExists:
+        raise conflict("A recording with the same name already exists on the system") from None
     return json_reply(stored_recording_json(copy.name, copy.format))
 
 
 async def stored_recording_file(call: AriCall) -> Response:
     """The recording's audio (silence of the recorded length; the simulator has no media)."""
-    recording = call.context.media.stored_recordings[_stored_name(call)]
+    recording = call.context.engine.stored_recording(call.path["recording_name"])
+    if recording is None:
+        raise not_found(RECORDING_NOT_FOUND)
     media_type = "audio/wav" if recording.format == "wav" else "application/octet-stream"
-    return Response(recording.file_bytes(), media_type=media_type)
+    return Response(recording_file(recording), media_type=media_type)
 
 
 def routes() -> list[Route]:

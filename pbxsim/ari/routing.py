@@ -110,7 +110,6 @@ class EventRouter:
         self._dial_strings: dict[str, str] = {}
         self._expected: dict[str, str] = {}
         self._dialing_first_halves: dict[str, str] = {}
-        self._hung_up_by_ari: set[str] = set()
         self._originating_app = originating_app
 
     # --- registration --------------------------------------------------------------------------
@@ -149,10 +148,6 @@ class EventRouter:
         for channel_id in channel_ids:
             self._expected.pop(channel_id, None)
 
-    def note_ari_hangup(self, channel_id: str) -> None:
-        """ARI DELETE asked this channel to hang up: its request reports `cause 32, soft` (INDEX 25)."""
-        self._hung_up_by_ari.add(channel_id)
-
     def watch_bridge(self, application: str, bridge_id: str) -> None:
         """Subscribe an app to a bridge until it is destroyed."""
         watch = self._apps.get(application)
@@ -178,22 +173,12 @@ class EventRouter:
         self._subscribe_before(message)
         event = _dial_event(message, self._dial_strings)
         if event is None:
-            event = self._ari_hangup_request(message) or _translate(message)
+            event = _translate(message)
         routed: list[RoutedEvent] = []
         if event is not None:
             routed = [RoutedEvent(app, event) for app in self._audience(message, event)]
         self._unsubscribe_after(message)
         return routed
-
-    def _ari_hangup_request(self, message: m.EngineMessage) -> AriEvent | None:
-        """Asterisk's ARI hangup is a soft hangup whose flag value (32) is reported as the cause."""
-        if (
-            not isinstance(message, m.ChannelHangupRequested)
-            or message.channel.id not in self._hung_up_by_ari
-        ):
-            return None
-        self._hung_up_by_ari.discard(message.channel.id)
-        return ari.channel_hangup_request(message.timestamp, message.channel, 32, soft=True)
 
     def _audience(self, message: m.EngineMessage, event: AriEvent) -> list[str]:
         if isinstance(message, m.StasisStarted | m.StasisEnded | m.ApplicationMoveFailed):
@@ -241,7 +226,6 @@ class EventRouter:
         elif isinstance(message, m.ChannelEnded):
             self._dial_strings.pop(message.channel.id, None)
             self._dialing_first_halves.pop(message.channel.id, None)
-            self._hung_up_by_ari.discard(message.channel.id)
             for watch in self._apps.values():
                 watch.channels_until_stasis_end.discard(message.channel.id)
                 watch.channels_until_destroyed.discard(message.channel.id)

@@ -11,11 +11,16 @@ from pbxsim.engine.errors import (
     DuplicateId,
     EngineError,
     InvalidEndpoint,
+    InvalidMediaRequest,
+    PlaybackNotFound,
     QueueMemberExists,
+    RecordingExists,
+    RecordingNotFound,
     UnknownConference,
     UnknownQueue,
     UnknownQueueMember,
 )
+from pbxsim.engine.media import StoredRecording
 from pbxsim.engine.messages import EngineMessage
 from pbxsim.engine.model import (
     BridgeSnapshot,
@@ -35,6 +40,7 @@ from pbxsim.engine.results import (
     QueueEntrySnapshot,
     QueueSnapshot,
 )
+from pbxsim.engine.snoop import SnoopSession
 
 __all__ = [
     "BridgeNotFound",
@@ -53,16 +59,22 @@ __all__ = [
     "EngineError",
     "EngineMessage",
     "InvalidEndpoint",
+    "InvalidMediaRequest",
     "Listener",
     "MessageBus",
     "OriginateOutcome",
     "PartyId",
+    "PlaybackNotFound",
     "PlaybackSnapshot",
     "QueueEntrySnapshot",
     "QueueMemberExists",
     "QueueMemberSnapshot",
     "QueueSnapshot",
+    "RecordingExists",
+    "RecordingNotFound",
     "RecordingSnapshot",
+    "SnoopSession",
+    "StoredRecording",
     "Subscription",
     "UnknownConference",
     "UnknownQueue",

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from pbxsim.engine import messages as m
 from pbxsim.engine.dialplan import split_args
 from pbxsim.engine.engine import Hangup
-from pbxsim.engine.model import ChannelState
+from pbxsim.engine.model import ChannelState, PartyId
 from pbxsim.engine.sounds import sound_duration
 
 if TYPE_CHECKING:
@@ -122,6 +122,7 @@ async def app_read(engine: Engine, ch: Channel, data: str) -> bool:
     var, prompt, max_digits = args[0], args[1], int(_float(args[2], 0) or 255)
     timeout = _float(args[5], 5.0) if args[5] else 5.0
     digits = ""
+    engine.set_channel_var(ch, "READSTATUS", "ERROR")  # app_read presets the failure status (ami_dtmf_ivr)
     first = await _play_interruptible(engine, ch, prompt) if prompt else None
     status = "OK"
     pending = [first] if first else []
@@ -152,7 +153,7 @@ async def app_background(engine: Engine, ch: Channel, data: str) -> bool:
 
 
 async def app_wait_exten(engine: Engine, ch: Channel, data: str) -> bool:
-    """WaitExten(seconds): the next digit selects an extension of this context (`i` if none, `t` on timeout)."""
+    """WaitExten(seconds): the next digit picks an extension of this context (`i` if none, `t` on timeout)."""
     timeout = _float(split_args(data)[0], 5.0) if data.strip() else 5.0
     try:
         digit = await asyncio.wait_for(ch.dtmf_buffer.get(), timeout / engine.speed)
@@ -307,16 +308,32 @@ async def app_chanspy(engine: Engine, ch: Channel, data: str) -> bool:
         await engine.sleep(30)
         return False
     engine.publish(m.ChanSpyStarted(timestamp=engine.now(), spyer=ch.snapshot(), spyee=spyee.snapshot()))
+    _bridge_reconfigured(engine, spyee)
     try:
         while not spyee.ended:
             await asyncio.sleep(0.05)
     finally:
+        _bridge_reconfigured(engine, spyee)
         engine.publish(m.ChanSpyStopped(timestamp=engine.now(), spyer=ch.snapshot(), spyee=spyee.snapshot()))
+        _bridge_reconfigured(engine, spyee)
     return False
+
+
+def _bridge_reconfigured(engine: Engine, member: Channel) -> None:
+    """An audiohook attached to or detached from a bridged channel makes its basic bridge re-evaluate its
+    members, which republishes every member's BRIDGEPEER (ami_chanspy: once on start, twice on stop)."""
+    bridge = member.bridge
+    if member.ended or bridge is None or bridge.bridge_class != "basic":
+        return
+    for ch in list(bridge.channels):
+        others = [c.name for c in bridge.channels if c is not ch]
+        if others:
+            engine.set_channel_var(ch, "BRIDGEPEER", ",".join(others))
 
 
 async def run_stasis(engine: Engine, ch: Channel, app: str, args: tuple[str, ...]) -> bool:
     """Hand the channel to a Stasis app until it continues, moves or hangs it up."""
+    engine.set_channel_var(ch, "STASISSTATUS", "")  # app_stasis initialises it before anything else
     if not engine.is_registered(app):
         engine.set_channel_var(ch, "STASISSTATUS", "FAILED")
         return False
@@ -346,11 +363,17 @@ async def bridge_call(
     caller: Channel,
     peer: Channel,
     on_peer_left: Callable[[], None] | None = None,
+    on_caller_left: Callable[[], None] | None = None,
 ) -> None:
-    """Bridge a caller with the peer it dialed until the peer leaves; cancellation = the caller leaves."""
+    """Bridge a caller with the peer it dialed until the peer leaves; cancellation = the caller leaves.
+
+    `on_caller_left` runs between the caller's and the peer's BridgeLeave (app_dial's end-of-call variables).
+    """
     bridge = engine.new_bridge()
     engine.enter_bridge(bridge, peer)
     engine.enter_bridge(bridge, caller)
+    if caller.variables.get("BLINDTRANSFER"):  # ast_bridge_call clears what an earlier transfer left
+        engine.set_channel_var(caller, "BLINDTRANSFER", "")
     engine.set_channel_var(peer, "BRIDGEPEER", caller.name)
     engine.set_channel_var(caller, "BRIDGEPEER", peer.name)
     wake = asyncio.Event()
@@ -367,19 +390,34 @@ async def bridge_call(
     if caller.answer_time:
         segment["answer"] = str(caller.answer_time)
     try:
-        while peer.bridge is bridge and not peer.ended and not wake.is_set():
-            await wake.wait()
+        while True:
+            while peer.bridge is bridge and not peer.ended and not wake.is_set():
+                await wake.wait()
+            if bridge.handover is None:
+                break
+            peer, bridge.handover = bridge.handover, None  # the caller now talks to a transfer target
+            wake.clear()
+            peer.owner_wakeup = wake
     except asyncio.CancelledError:
         peer.owner_wakeup = None
         segment["end"] = str(engine.now())
         if not peer.ended:
             engine.set_channel_var(caller, "BRIDGEPEER", "")
-            engine.set_channel_var(peer, "BRIDGEPEER", "")
+            if caller.redirect_to is not None and not caller.hangup_requested:
+                engine.announce_redirect(caller)
+            if peer.variables.get("BRIDGEPEER") != "":  # a blind transfer cleared it already
+                engine.set_channel_var(peer, "BRIDGEPEER", "")
             engine.leave_bridge(caller)
+            if on_caller_left is not None:
+                on_caller_left()
             engine.end_bridge(bridge)
             peer.hangup_requested = True
             engine.finish(peer)
         else:
+            if engine.parking.is_parked(caller):  # parked meanwhile; its peer's side was torn down
+                engine.parking.give_up(caller)
+                if on_caller_left is not None:
+                    on_caller_left()
             engine.end_bridge(bridge)
         raise
     peer.owner_wakeup = None
@@ -395,27 +433,91 @@ async def bridge_call(
     engine.end_bridge(bridge)
 
 
+_DIAL_VARIABLES = (
+    "DIALSTATUS",
+    "DIALEDPEERNUMBER",
+    "DIALEDPEERNAME",
+    "ANSWEREDTIME",
+    "ANSWEREDTIME_MS",
+    "DIALEDTIME",
+    "DIALEDTIME_MS",
+    "RINGTIME",
+    "RINGTIME_MS",
+    "PROGRESSTIME",
+    "PROGRESSTIME_MS",
+)
+
+
+def _dial_pair(engine: Engine, ch: Channel, endpoint: str) -> tuple[Channel, Channel]:
+    """The callee Local pair of Dial(), with app_dial's variable and caller-id noise in Asterisk's order."""
+    exten, context, _options = engine.parse_local(endpoint)
+    number = endpoint.removeprefix("Local/")
+    one, two = engine.create_local_pair(exten, context, linkedid=ch.linkedid)
+    inherited = [
+        (key if key.startswith("__") else key[1:], value)
+        for key, value in ch.variables.items()
+        if key.startswith("_")
+    ]
+    for half in (one, two):
+        engine.set_channel_var(half, "DIALEDPEERNUMBER", number)
+        for key, value in inherited:
+            engine.set_channel_var(half, key, value)
+        if half is one:
+            one.app_name, one.app_data = "AppDial", "(Outgoing Line)"
+            engine.newexten(one)
+            engine.set_caller(one, PartyId(ch.exten, ""))
+            one.connected = ch.caller
+    if ch.caller.number or ch.caller.name:
+        engine.set_caller(two, ch.caller)
+    engine.set_connected(two, PartyId(ch.exten, ""))
+    engine.pair_locals(one, two)
+    return one, two
+
+
 async def app_dial(engine: Engine, ch: Channel, data: str) -> bool:
-    """Dial(Local/x@ctx[&...],timeout,options): rings one Local destination; sets DIALSTATUS."""
+    """Dial(Local/x@ctx[&...],timeout,options): rings one Local destination; sets DIALSTATUS and the times."""
     args = [*split_args(data), "", ""]
     endpoint = args[0].split("&")[0]
+    number = endpoint.removeprefix("Local/")
     timeout = _float(args[1], 0.0)
-    one, _two = engine.prepare_local(
-        endpoint,
-        inherit_from=ch,
-        app_label="AppDial",
-        caller_id=None,
-        extra_one_vars=(("DIALEDPEERNUMBER", endpoint.removeprefix("Local/")),),
-    )
+    started = engine.now()
+    for name in _DIAL_VARIABLES:
+        engine.set_channel_var(ch, name, "")
+    one, _two = _dial_pair(engine, ch, endpoint)
     one.is_dial_peer = True
-    engine.set_caller(one, ch.caller) if ch.caller.number or ch.caller.name else None
-    status = await engine.dial_local(ch, one, endpoint.removeprefix("Local/"), timeout)
+
+    def seconds_since(moment: float) -> float:
+        return (engine.now() - moment) * engine.speed
+
+    def ringing() -> None:
+        ring = seconds_since(started)
+        engine.set_channel_var(ch, "RINGTIME", str(int(ring)))
+        engine.set_channel_var(ch, "RINGTIME_MS", str(int(ring * 1000)))
+
+    dial = engine.begin_dial(ch, one, number)
+    dial.on_ringing = ringing
+    status = await engine.await_dial(dial, timeout)
     if status == "ANSWER":
-        engine.dial_end(ch, one, "ANSWER")
+        answered = engine.now()
         engine.set_channel_var(ch, "DIALSTATUS", "ANSWER")
+        engine.set_channel_var(ch, "DIALEDPEERNAME", one.name)
+        engine.set_channel_var(ch, "DIALEDPEERNUMBER", number)
+        engine.dial_end(ch, one, "ANSWER")
         if ch.state != ChannelState.UP:
             engine.set_state(ch, ChannelState.UP)
-        await bridge_call(engine, ch, one)
+        one.exten = ""
+        engine.newexten(one)
+
+        def call_ended() -> None:
+            talk, dialed = seconds_since(answered), seconds_since(started)
+            engine.set_channel_var(ch, "ANSWEREDTIME", str(int(talk)))
+            engine.set_channel_var(ch, "ANSWEREDTIME_MS", str(int(talk * 1000)))
+            engine.set_channel_var(ch, "DIALEDTIME", str(int(dialed)))
+            engine.set_channel_var(ch, "DIALEDTIME_MS", str(int(dialed * 1000)))
+            engine.set_channel_var(ch, "DIALSTATUS", "ANSWER")
+
+        await bridge_call(engine, ch, one, on_caller_left=call_ended)
+        call_ended()
         if not one.ended:
             one.hangup_requested = True
             engine.finish(one)
@@ -424,10 +526,7 @@ async def app_dial(engine: Engine, ch: Channel, data: str) -> bool:
             raise Hangup()
         return False
     mapped = {"TIMEOUT": "NOANSWER", "NOANSWER": "NOANSWER"}.get(status, status)
-    if status == "TIMEOUT":
-        engine.dial_end(ch, one, "NOANSWER")
-    else:
-        engine.dial_end(ch, one, mapped)
+    engine.dial_end(ch, one, mapped)
     one.hangup_requested = True
     engine.finish(one)
     engine.set_channel_var(ch, "DIALSTATUS", mapped)

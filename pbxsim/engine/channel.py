@@ -25,6 +25,8 @@ class DialAttempt:
     dialstring: str
     outcome: asyncio.Future[str]
     rang: bool = False
+    on_ringing: Callable[[], None] | None = None
+    on_answer: Callable[[], None] | None = None
 
     def resolve(self, status: str) -> None:
         """Settle the attempt once (ANSWER, BUSY, CONGESTION, NOANSWER, CHANUNAVAIL)."""
@@ -79,6 +81,7 @@ class Channel:
     dtmf_buffer: asyncio.Queue[str] = field(default_factory=asyncio.Queue)
     last_app: str = ""
     on_end: list[Callable[[], None]] = field(default_factory=list)
+    redirect_announced: bool = False
     last_data: str = ""
 
     def snapshot(self) -> ChannelSnapshot:
@@ -122,6 +125,8 @@ class Bridge:
     video_mode: str = "none"
     moh_class: str | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
+    # An attended transfer put this channel in place of the party the bridge's owner dialed (transfers.py).
+    handover: Channel | None = None
 
     def snapshot(self) -> BridgeSnapshot:
         """Freeze the bridge's current look."""

@@ -34,6 +34,7 @@ class Room:
     bridge: Bridge
     participants: list[Participant] = field(default_factory=list)
     locked: bool = False
+    announcer: str = ""
 
 
 class ConferenceManager:
@@ -64,26 +65,43 @@ class ConferenceManager:
             bridge = engine.new_bridge(
                 bridge_type="base", technology="softmix", bridge_class="base", creator="ConfBridge", name=name
             )
-            room = Room(name, bridge)
+            # app_confbridge's announcer channel is a bridge member too (only seen in BRIDGEPEER).
+            announcer = f"CBAnn/{name}-{engine.next_unreal_sequence():08x};2"
+            room = Room(name, bridge, announcer=announcer)
             self.rooms[name] = room
             self._publish("Start", room)
         participant = Participant(ch, admin, joined=engine.now())
         room.participants.append(participant)
         engine.enter_bridge(room.bridge, ch)
+        self._announce_peers(room)
         self._publish("Join", room, participant)
         try:
             await participant.kicked.wait()
         finally:
             self._leave(room, participant)
 
+    def _announce_peers(self, room: Room) -> None:
+        """BRIDGEPEER of every member, in join order: the announcer first, then the other members."""
+        members = [p.channel for p in room.participants if p.channel.bridge is room.bridge]
+        for ch in members:
+            others = [room.announcer, *(c.name for c in members if c is not ch)]
+            self.engine.set_channel_var(ch, "BRIDGEPEER", ",".join(others))
+
     def _leave(self, room: Room, participant: Participant) -> None:
         engine = self.engine
+        ch = participant.channel
         if participant in room.participants:
             room.participants.remove(participant)
+        if participant.kicked.is_set() and not ch.ended:
+            engine.set_channel_var(ch, "CONFBRIDGE_RESULT", "KICKED")
+        if not ch.ended and ch.variables.get("BRIDGEPEER"):
+            engine.set_channel_var(ch, "BRIDGEPEER", "")
         self._publish("Leave", room, participant)
-        if participant.channel.bridge is room.bridge:
-            engine.leave_bridge(participant.channel)
-        if not room.participants:
+        if ch.bridge is room.bridge:
+            engine.leave_bridge(ch)
+        if room.participants:
+            self._announce_peers(room)
+        else:
             self._publish("End", room)
             engine.end_bridge(room.bridge)
             self.rooms.pop(room.name, None)

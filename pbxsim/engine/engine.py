@@ -894,7 +894,8 @@ class Engine:
     ) -> OriginateOutcome:
         """Create a Local pair, ring it, and on answer run the target; see CONTRACT.md.
 
-        `timeout` is in simulated seconds. Raises InvalidEndpoint or DuplicateId before anything is created."""
+        `timeout` is in simulated seconds. Raises InvalidEndpoint or DuplicateId before creating anything.
+        """
         pairs = list(variables.items()) if isinstance(variables, Mapping) else list(variables or ())
         one, _two = self.prepare_local(
             endpoint,
@@ -976,7 +977,7 @@ class Engine:
         return one.snapshot()
 
     async def dial(self, channel_id: str, *, caller_id: str | None = None, timeout: float = 30.0) -> None:
-        """ARI /channels/{id}/dial for a channel made by create_channel: ring it; on answer it enters Stasis."""
+        """ARI /channels/{id}/dial for a channel made by create_channel: ring it; on answer it joins Stasis."""
         one = self._get(channel_id)
         if one.peer is None:
             raise InvalidEndpoint(f"channel {channel_id!r} cannot be dialed")

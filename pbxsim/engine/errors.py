@@ -77,3 +77,33 @@ class UnknownConference(EngineError):
 
 class DialplanError(EngineError):
     """The dialplan file is invalid; the message names the context, extension and line."""
+
+
+class InvalidMediaRequest(EngineError):
+    """A playback, recording or snoop request names an unusable target, direction or option."""
+
+
+class PlaybackNotFound(EngineError):
+    """No playback with this id is playing or queued."""
+
+    def __init__(self, playback_id: str) -> None:
+        super().__init__(f"no such playback: {playback_id!r}")
+        self.playback_id = playback_id
+
+
+class RecordingNotFound(EngineError):
+    """No live (or, for stored operations, stored) recording has this name."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no such recording: {name!r}")
+        self.name = name
+
+
+class RecordingExists(EngineError):
+    """A recording of this name is in progress, or is stored and `if_exists` is `fail`."""
+
+    def __init__(self, name: str, *, live: bool) -> None:
+        what = "is already in progress" if live else "already exists and can not be overwritten"
+        super().__init__(f"recording {name!r} {what}")
+        self.name = name
+        self.live = live

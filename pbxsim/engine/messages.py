@@ -46,7 +46,7 @@ class ChannelStateChanged(EngineMessage):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ChannelDialplanEntered(EngineMessage):
-    """The channel executes a dialplan priority; `channel.dialplan` says which (AMI Newexten, ARI ChannelDialplan)."""
+    """The channel runs a dialplan priority, named in `channel.dialplan` (Newexten; ARI ChannelDialplan)."""
 
     channel: ChannelSnapshot
 

@@ -10,6 +10,7 @@ then QueueCallerLeave.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -90,6 +91,10 @@ class QueueManager:
         self.engine = engine
         self.queues: dict[str, Queue] = {}
         self._busy: dict[str, int] = {}
+        self._devices_in_use: set[str] = set()
+        # Per bridged queue caller: what app_queue does when a transfer takes the caller away (INDEX 18).
+        self._transfer_hooks: dict[str, Callable[[], None]] = {}
+        self._release_hooks: dict[str, Callable[[], None]] = {}
         self._load(path)
 
     def _load(self, path: Path | None) -> None:
@@ -134,8 +139,29 @@ class QueueManager:
         return queue
 
     def in_call(self, member: Member) -> bool:
-        """Whether the member's device is busy with a call (ringing or talking)."""
-        return self._busy.get(member.state_interface, 0) > 0
+        """Whether the member's device is busy with a call (ringing or talking), in a queue or not."""
+        return self._busy.get(member.state_interface, 0) > 0 or member.state_interface in self._devices_in_use
+
+    def device_in_use(self, device: str) -> None:
+        """A device went INUSE outside app_queue's own bookkeeping (a Dial or an Originate to an agent)."""
+        self._device_changed(device, True)
+
+    def device_idle(self, device: str) -> None:
+        """A device went NOT_INUSE (chan_local: the `;1` owner of the pair is gone)."""
+        self._device_changed(device, False)
+
+    def _device_changed(self, device: str, in_use: bool) -> None:
+        if (device in self._devices_in_use) == in_use:
+            return
+        members = self._members_of(device)
+        before = [self.in_call(mem) for mem in members]
+        if in_use:
+            self._devices_in_use.add(device)
+        else:
+            self._devices_in_use.discard(device)
+        for member, was in zip(members, before, strict=True):
+            if self.in_call(member) != was:
+                self._publish_member("Status", member)
 
     def snapshot_member(self, member: Member) -> QueueMemberSnapshot:
         """Freeze a member for messages and QueueStatus."""
@@ -301,7 +327,8 @@ class QueueManager:
         best = min(mem.penalty for mem in available)
         tier = [mem for mem in available if mem.penalty == best]
         if q.strategy == "ringall":
-            return tier
+            # app_queue prepends each callee to its outgoing list, so the last member rings first.
+            return tier[::-1]
         order = q.members
         start = q.rr_next % max(1, len(order))
         rotated = order[start:] + order[:start]
@@ -348,7 +375,10 @@ class QueueManager:
             while True:
                 members = self._pick(q)
                 for member in members:
-                    attempts.append(self._call_member(q, ch, member))
+                    attempt = self._call_member(q, ch, member)
+                    if attempt.dial is not None:
+                        attempt.dial.on_answer = self._on_answer_callback(q, ch, attempt, attempts)
+                    attempts.append(attempt)
                 remaining = None if deadline is None else max(0.0, deadline - engine.now())
                 winner = await self._wait_round(q, ch, attempts, remaining)
                 if winner is not None:
@@ -447,6 +477,7 @@ class QueueManager:
             )
         )
         dial = engine.begin_dial(ch, one, member.interface.removeprefix("Local/"))
+        attempt.dial = dial
         self._set_busy(member, +1)
         attempt.task = engine.spawn(self._ring(q, ch, attempt, dial))
         return attempt
@@ -538,6 +569,25 @@ class QueueManager:
             )
         self._set_busy(attempt.member, -1)
 
+    def _on_answer_callback(
+        self, q: Queue, ch: Channel, winner: _Attempt, attempts: list[_Attempt]
+    ) -> Callable[[], None]:
+        def answered() -> None:
+            self._settle_winner(q, ch, winner, attempts)
+
+        return answered
+
+    def _settle_winner(self, q: Queue, ch: Channel, winner: _Attempt, attempts: list[_Attempt]) -> None:
+        """DialEnd ANSWER for the winner and CANCEL (cause 26) for the others, the moment it answers."""
+        if winner.settled:
+            return
+        winner.settled = True
+        self.engine.dial_end(ch, winner.channel, "ANSWER")
+        for attempt in attempts:
+            if attempt is not winner and not attempt.done:
+                attempt.channel.hangupcause = 26
+                self._cancel_attempt(q, ch, attempt, twice=True)
+
     def _cancel_attempt(self, q: Queue, ch: Channel, attempt: _Attempt, *, twice: bool) -> None:
         engine = self.engine
         attempt.done = True
@@ -560,6 +610,19 @@ class QueueManager:
                     attempt.task.cancel()
                 attempt.channel.dial_attempt = None
                 self._attempt_failed(q, ch, attempt, "TIMEOUT")
+
+    def caller_transferred(self, ch: Channel) -> None:
+        """A transfer takes a bridged queue caller away: AgentComplete `transfer` now, not at hangup."""
+        hook = self._transfer_hooks.pop(ch.id, None)
+        if hook is not None:
+            hook()
+
+    def agent_released(self, ch: Channel) -> None:
+        """The agent talking to this queue caller was hung up elsewhere (the caller was parked): the member
+        is free again, while the caller's AgentComplete still waits for its hangup."""
+        hook = self._release_hooks.pop(ch.id, None)
+        if hook is not None:
+            hook()
 
     def _member_vars(self, target: Channel, member: Member) -> None:
         engine = self.engine
@@ -598,10 +661,7 @@ class QueueManager:
         engine = self.engine
         agent = winner.channel
         member = winner.member
-        engine.dial_end(ch, agent, "ANSWER")
-        for attempt in attempts:
-            if attempt is not winner and not attempt.done:
-                self._cancel_attempt(q, ch, attempt, twice=True)
+        self._settle_winner(q, ch, winner, attempts)
         engine.stop_moh(ch)
         hold = round((engine.now() - entry.joined) * engine.speed)
         ring = round((engine.now() - winner.started) * engine.speed)
@@ -662,19 +722,70 @@ class QueueManager:
                 )
             )
 
+        released = False
+
         def release() -> None:
+            nonlocal released
+            if released:
+                return
+            released = True
             self._talking[member.state_interface] = max(0, self._talking.get(member.state_interface, 0) - 1)
             self._set_busy(member, -1)
 
-        try:
-            await bridge_call(engine, ch, agent, on_peer_left=lambda: complete("agent"))
-        except asyncio.CancelledError:
+        def agent_left() -> None:
+            if not agent.ended:  # the agent's `;1` is gone (Hangup) before AgentComplete
+                agent.hangup_requested = True
+                engine.finish(agent)
+            complete("agent")
+            release()
+
+        def caller_left() -> None:
+            """app_queue's noise when the caller leaves the bridge (Redirect, or hangup)."""
+            talk = (engine.now() - connected_at) * engine.speed
+            dialed = (engine.now() - ch.creation_time) * engine.speed
+            times = (
+                ("DIALEDTIME", str(int(dialed))),
+                ("DIALEDTIME_MS", str(int(dialed * 1000))),
+            )
             if ch.redirect_to is not None and not ch.hangup_requested:
+                for name, value in (*times, ("ANSWEREDTIME", "0"), ("ANSWEREDTIME_MS", "0")):
+                    engine.set_channel_var(ch, name, value)
+                self._queue_vars(ch, q)
+                return
+            self._queue_vars(ch, q)
+            engine.set_channel_var(ch, "ANSWEREDTIME", str(int(talk)))
+            engine.set_channel_var(ch, "ANSWEREDTIME_MS", str(int(talk * 1000)))
+            for name, value in times:
+                engine.set_channel_var(ch, name, value)
+            self._queue_vars(ch, q)
+            engine.set_channel_var(ch, "QUEUESTATUS", "CONTINUE")
+            engine.soft_hangup(ch)
+
+        transferred = False
+
+        def transfer_out() -> None:
+            nonlocal transferred
+            transferred = True
+            complete("transfer")
+            release()
+
+        self._transfer_hooks[ch.id] = transfer_out
+        self._release_hooks[ch.id] = release
+        try:
+            await bridge_call(engine, ch, agent, on_peer_left=agent_left, on_caller_left=caller_left)
+        except asyncio.CancelledError:
+            self._transfer_hooks.pop(ch.id, None)
+            self._release_hooks.pop(ch.id, None)
+            if transferred:
+                pass
+            elif ch.redirect_to is not None and not ch.hangup_requested:
                 ch.on_end.append(lambda: complete("caller", with_blocks=False))
-            else:
-                complete("caller")
+            else:  # a caller who hung up in the parking lot gets a bare AgentComplete (ami_hold_moh)
+                complete("caller", with_blocks=not engine.parking.gave_up(ch))
             release()
             raise
+        self._transfer_hooks.pop(ch.id, None)
+        self._release_hooks.pop(ch.id, None)
         if not agent.ended:
             agent.hangup_requested = True
             engine.finish(agent)
@@ -700,3 +811,5 @@ class _Attempt:
     task: asyncio.Task[str] | None = None
     status: str = ""
     done: bool = False
+    dial: DialAttempt | None = None
+    settled: bool = False

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 SOUND_SECONDS: dict[str, float] = {
-    "beep": 0.5,
-    "cti-prompt": 3.0,
+    "beep": 0.25,
+    "cti-prompt": 2.75,
     "cti-ok": 1.0,
     "cti-error": 1.0,
     "silence/1": 1.0,

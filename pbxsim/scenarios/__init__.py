@@ -1,66 +1,112 @@
-"""Named, seeded traffic scenarios: `idle` (nothing), `inbound` (steady queue calls), `mixed`."""
+"""Named, seeded traffic scenarios: `idle` (nothing), `inbound` (steady queue calls), `mixed`.
+
+A scenario is a pure plan (`call_plan`): the same name and seed always give the same calls, with the
+same caller numbers at the same simulated times, whatever else the engine does (it has its own random
+generator, apart from the engine's). `start_scenario` plays the plan on an engine and can log outcomes.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from pbxsim.engine import Engine, EngineError
 
 SCENARIOS = ("idle", "inbound", "mixed")
+MEAN_GAP_SECONDS = 20.0
 
 
 class UnknownScenario(ValueError):
     """The scenario name is not one of SCENARIOS."""
 
 
-def _caller_number(engine: Engine) -> str:
-    """A realistic E.164 caller (Spanish/UK/US ranges), drawn from the seeded RNG."""
-    prefix = engine.rng.choice(["+3491", "+3493", "+44207", "+1212"])
-    return prefix + "".join(str(engine.rng.randrange(10)) for _ in range(12 - len(prefix) + 1))
+@dataclass(frozen=True, slots=True)
+class PlannedCall:
+    """One call of a scenario: when (simulated seconds after the start), where to, with which variables."""
+
+    at: float
+    endpoint: str
+    context: str
+    exten: str
+    variables: tuple[tuple[str, str], ...] = ()
+    timeout: float = 30.0
+
+    @property
+    def caller_number(self) -> str:
+        """The caller id the call presents (CALLER_NUM), empty for outbound test calls."""
+        return dict(self.variables).get("CALLER_NUM", "")
 
 
-async def _inbound(engine: Engine, mean_gap: float, mixed: bool) -> None:
-    while True:
-        await engine.sleep(engine.rng.expovariate(1.0 / mean_gap))
-        queue = engine.rng.choice(["sales", "support"]) if mixed else "sales"
-        variables = [
-            ("CALLER_NUM", _caller_number(engine)),
-            ("CALLER_NAME", engine.rng.choice(["Ana Garcia", "John Smith", "Li Wei", ""])),
-            ("CUSTOMER_TALK_SECS", str(engine.rng.randrange(30, 120))),
-            ("__AGENT_TALK_SECS", str(engine.rng.randrange(20, 90))),
-        ]
-        exten = queue
-        if mixed and engine.rng.random() < 0.2:
-            engine.spawn(
-                _swallow(
-                    engine.originate(
-                        f"Local/{engine.rng.choice(['2', '3', '4', '7'])}001@customers",
-                        context="util",
-                        exten="wait",
-                        timeout=20,
-                    )
-                )
-            )
-            continue
-        engine.spawn(
-            _swallow(
-                engine.originate(
-                    "Local/2001@customers", context="queue-in", exten=exten, timeout=30, variables=variables
-                )
-            )
-        )
+@dataclass(frozen=True, slots=True)
+class CallOutcome:
+    """What became of a planned call: its Originate reason (4 answered, 5 busy, 3 no answer …)."""
+
+    call: PlannedCall
+    reason: int
 
 
-async def _swallow(coro: object) -> None:
-    with contextlib.suppress(EngineError, asyncio.CancelledError):
-        await coro  # type: ignore[misc]
+def _caller_number(rng: random.Random) -> str:
+    """A realistic E.164 caller (Spanish/UK/US ranges)."""
+    prefix = rng.choice(["+3491", "+3493", "+44207", "+1212"])
+    return prefix + "".join(str(rng.randrange(10)) for _ in range(12 - len(prefix) + 1))
 
 
-def start_scenario(engine: Engine, name: str) -> asyncio.Task[None] | None:
-    """Start the named scenario's traffic as an engine task (None for idle)."""
+def call_plan(name: str, seed: int) -> Iterator[PlannedCall]:
+    """The endless, reproducible call plan of a scenario."""
     if name not in SCENARIOS:
         raise UnknownScenario(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
     if name == "idle":
+        return
+    rng = random.Random(f"pbxsim-scenario:{name}:{seed}")
+    mixed = name == "mixed"
+    at = 0.0
+    while True:
+        at += rng.expovariate(1.0 / MEAN_GAP_SECONDS)
+        if mixed and rng.random() < 0.2:
+            number = rng.choice(["2", "3", "4", "7"]) + "001"
+            yield PlannedCall(at, f"Local/{number}@customers", "util", "wait", timeout=20.0)
+            continue
+        queue = rng.choice(["sales", "support"]) if mixed else "sales"
+        variables = (
+            ("CALLER_NUM", _caller_number(rng)),
+            ("CALLER_NAME", rng.choice(["Ana Garcia", "John Smith", "Li Wei", ""])),
+            ("CUSTOMER_TALK_SECS", str(rng.randrange(30, 120))),
+            ("__AGENT_TALK_SECS", str(rng.randrange(20, 90))),
+        )
+        yield PlannedCall(at, "Local/2001@customers", "queue-in", queue, variables)
+
+
+async def _play(engine: Engine, plan: Iterator[PlannedCall], log: list[CallOutcome] | None) -> None:
+    started = 0.0
+    for call in plan:
+        await engine.sleep(call.at - started)
+        started = call.at
+        engine.spawn(_place(engine, call, log))
+
+
+async def _place(engine: Engine, call: PlannedCall, log: list[CallOutcome] | None) -> None:
+    with contextlib.suppress(EngineError, asyncio.CancelledError):
+        outcome = await engine.originate(
+            call.endpoint,
+            context=call.context,
+            exten=call.exten,
+            timeout=call.timeout,
+            variables=list(call.variables),
+        )
+        if log is not None:
+            log.append(CallOutcome(call, outcome.reason))
+
+
+def start_scenario(
+    engine: Engine, name: str, *, log: list[CallOutcome] | None = None
+) -> asyncio.Task[None] | None:
+    """Start the named scenario's traffic as an engine task (None for idle); outcomes go to `log`."""
+    if name not in SCENARIOS:
+        raise UnknownScenario(f"unknown scenario {name!r}; choose one of {', '.join(SCENARIOS)}")
+    plan = call_plan(name, engine.config.seed)
+    if name == "idle":
         return None
-    return engine.spawn(_inbound(engine, mean_gap=20.0, mixed=name == "mixed"))
+    return engine.spawn(_play(engine, plan, log))

@@ -61,6 +61,8 @@ VOLATILE_FIELDS = frozenset(
         "LastReload",
         "ParkingDuration",
         "AnsweredTime",
+        "ParkeeUniqueid",
+        "ParkeeLinkedid",
     }
 )
 
@@ -316,9 +318,9 @@ def assert_replay_matches(
         assert sim.responses() == rec.responses(), f"responses on connection {cid}"
         assert sim.closed_by_server == rec.closed_by_server, f"server close on connection {cid}"
         assert originate_results(sim) == originate_results(rec)
-        assert per_channel(sim, names, True, free, skipped) == per_channel(rec, names, False, free, skipped), (
-            f"events on {cid}"
-        )
+        assert per_channel(sim, names, True, free, skipped) == per_channel(
+            rec, names, False, free, skipped
+        ), f"events on {cid}"
         assert list_values(sim, names, True) == list_values(rec, names, False), f"list values on {cid}"
         sim_fields = field_names(sim)
         for event, shapes in field_names(rec).items():
@@ -344,12 +346,17 @@ def bridge_variables_by_join_order(
     for event in stream.events():
         if event["Event"] == "BridgeCreate" and event.get("BridgeCreator") == bridge_creator:
             bridges.add(event.get("BridgeUniqueid", ""))
-        elif event["Event"] == "BridgeEnter" and event.get("BridgeUniqueid") in bridges:
-            if event["Channel"] not in joined:
-                joined.append(event["Channel"])
+        elif (
+            event["Event"] == "BridgeEnter"
+            and event.get("BridgeUniqueid") in bridges
+            and event["Channel"] not in joined
+        ):
+            joined.append(event["Channel"])
 
     def place(text: str) -> str:
-        return ",".join(f"#{joined.index(p) + 1}" if p in joined else p.split("-")[0] for p in text.split(","))
+        return ",".join(
+            f"#{joined.index(p) + 1}" if p in joined else p.split("-")[0] for p in text.split(",")
+        )
 
     return [
         (place(e["Channel"]), e["Variable"], place(e["Value"]))
