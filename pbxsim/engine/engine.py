@@ -977,7 +977,7 @@ class Engine:
         return one.snapshot()
 
     async def dial(self, channel_id: str, *, caller_id: str | None = None, timeout: float = 30.0) -> None:
-        """ARI /channels/{id}/dial for a channel made by create_channel: ring it; on answer it joins Stasis."""
+        """ARI /channels/{id}/dial for a channel from create_channel: ring it; on answer it joins Stasis."""
         one = self._get(channel_id)
         if one.peer is None:
             raise InvalidEndpoint(f"channel {channel_id!r} cannot be dialed")
