@@ -5,11 +5,18 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cti_gateway.settings import Settings, SettingsError, load_settings
+from cti_gateway.commands import events, tokens
+from cti_gateway.commands.common import ConfigOption, settings_or_exit
+from cti_gateway.settings import Settings
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cti_gateway.gateway import Gateway
 
 app = typer.Typer(
     help="CTI gateway for Asterisk contact centers.",
@@ -17,48 +24,49 @@ app = typer.Typer(
     add_completion=False,
 )
 
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option("--config", help="YAML settings file (same as CTI_CONFIG_FILE).", show_default=False),
-]
-
 DEMO_AMI_PORT = 15038
 DEMO_ARI_PORT = 18088
+DEMO_CONFIG = Path(__file__).resolve().parent.parent / "config" / "demo" / "gateway.yaml"
 
-
-def _settings_or_exit(config: Path | None) -> Settings:
-    try:
-        return load_settings(config_file=config)
-    except SettingsError as exc:
-        typer.echo("Invalid settings:", err=True)
-        for line in str(exc).splitlines():
-            typer.echo(f"  {line}", err=True)
-        raise typer.Exit(code=2) from None
+app.add_typer(tokens.app, name="tokens")
+app.add_typer(events.app, name="events")
 
 
 @app.command()
 def serve(config: ConfigOption = None) -> None:
     """Run the gateway against the Asterisk named in the settings."""
-    settings = _settings_or_exit(config)
+    settings = settings_or_exit(config)
     _serve(settings)
 
 
 def _serve(settings: Settings) -> None:
+    from cti_gateway.logging import configure_logging
+
+    configure_logging()
+    asyncio.run(_serve_gateway(settings))
+
+
+async def _serve_gateway(settings: Settings) -> None:
     import uvicorn
 
     from cti_gateway.api.app import create_app
-    from cti_gateway.logging import configure_logging
     from cti_gateway.wiring import build_gateway
 
-    configure_logging()
-    gateway = build_gateway(settings)
-    uvicorn.run(create_app(gateway), host=settings.http_host, port=settings.http_port, log_config=None)
+    gateway = await build_gateway(settings)
+    config = uvicorn.Config(
+        create_app(gateway),
+        host=settings.http_host,
+        port=settings.http_port,
+        log_config=None,
+        ws_per_message_deflate=False,
+    )
+    await uvicorn.Server(config).serve()
 
 
 @app.command("check-config")
 def check_config(config: ConfigOption = None) -> None:
     """Validate the settings and print them, secrets hidden; exits 2 with one line per bad field."""
-    settings = _settings_or_exit(config)
+    settings = settings_or_exit(config)
     for name, value in settings.model_dump(mode="json").items():
         shown = "**********" if "secret" in name or "password" in name else value
         typer.echo(f"{name} = {shown}")
@@ -90,10 +98,12 @@ def demo(
     speed: Annotated[float, typer.Option("--speed", min=0.01, help="Time acceleration for pbxsim.")] = 3.0,
     ami_port: Annotated[int, typer.Option("--ami-port", help="pbxsim's AMI port.")] = DEMO_AMI_PORT,
     ari_port: Annotated[int, typer.Option("--ari-port", help="pbxsim's ARI port.")] = DEMO_ARI_PORT,
+    config: ConfigOption = None,
 ) -> None:
-    """Run pbxsim with simulated inbound traffic and the gateway against it, embedded defaults.
+    """Run pbxsim with simulated inbound calls and the gateway against it, and show the CTI flow live.
 
     Both run in this one process, so stopping the demo (Ctrl-C, SIGTERM) can never leave pbxsim behind.
+    The demo's agents and sample customer directory come from config/demo/gateway.yaml.
     """
     os.environ.update(
         CTI_AMI_PORT=str(ami_port),
@@ -101,7 +111,7 @@ def demo(
         CTI_HTTP_PORT=str(http_port),
     )
     Path("var").mkdir(exist_ok=True)
-    settings = _settings_or_exit(None)
+    settings = settings_or_exit(config or (DEMO_CONFIG if DEMO_CONFIG.is_file() else None))
     asyncio.run(
         _run_demo(settings, ami_port=ami_port, ari_port=ari_port, scenario=scenario, seed=seed, speed=speed)
     )
@@ -110,27 +120,68 @@ def demo(
 async def _run_demo(
     settings: Settings, *, ami_port: int, ari_port: int, scenario: str, seed: int, speed: float
 ) -> None:
+    import logging
+
     import uvicorn
+    from rich.console import Console
 
     from cti_gateway.api.app import create_app
     from cti_gateway.logging import configure_logging
     from cti_gateway.wiring import build_gateway
     from pbxsim.runner import run as run_pbxsim
 
-    configure_logging()
+    configure_logging(logging.WARNING)
+    console = Console()
     simulator = await run_pbxsim(
         host="127.0.0.1", ami_port=ami_port, ari_port=ari_port, scenario=scenario, seed=seed, speed=speed
     )
-    typer.echo(f"pbxsim: AMI 127.0.0.1:{ami_port}, ARI http://127.0.0.1:{ari_port}/ari")
-    typer.echo(f"gateway: http://{settings.http_host}:{settings.http_port}/docs (API), /readyz (readiness)")
-    app_ = create_app(build_gateway(settings))
+    gateway = await build_gateway(settings)
+    base = f"http://{settings.http_host}:{settings.http_port}"
+    console.print(f"pbxsim: AMI 127.0.0.1:{ami_port}, ARI http://127.0.0.1:{ari_port}/ari", soft_wrap=True)
+    console.print(f"gateway: {base}/docs (API), {base}/readyz (readiness)", soft_wrap=True)
     server = uvicorn.Server(
-        uvicorn.Config(app_, host=settings.http_host, port=settings.http_port, log_config=None)
+        uvicorn.Config(
+            create_app(gateway),
+            host=settings.http_host,
+            port=settings.http_port,
+            log_config=None,
+            log_level="warning",
+            ws_per_message_deflate=False,
+        )
     )
+    viewer = asyncio.create_task(_show_demo_events(gateway, console, base))
     try:
         await server.serve()
     finally:
+        viewer.cancel()
         await simulator.stop()
+
+
+async def _show_demo_events(gateway: Gateway, console: Console, base: str) -> None:
+    """Print demo tokens once the store is ready, then every event a `calls:read` integration sees."""
+    import json
+
+    from cti_gateway.auth.principal import Principal, PrincipalKind, Scope
+    from cti_gateway.auth.tokens import issue_agent_token, issue_integration_token
+    from cti_gateway.commands.event_view import print_frame
+
+    while await gateway.database_probe() != "ok":
+        await asyncio.sleep(0.2)
+    watcher = await issue_integration_token(gateway.api_tokens, "demo viewer", [Scope.CALLS_READ.value])
+    agent = next(iter(gateway.agents), None)
+    console.print(
+        f"watch it from another terminal: cti-gateway events --token {watcher.secret}", soft_wrap=True
+    )
+    if agent is not None:
+        issued = await issue_agent_token(gateway.api_tokens, agent.id)
+        console.print(f"agent {agent.id}'s desktop token (its pops only): {issued.secret}", soft_wrap=True)
+    console.print(f"REST with either token: curl -H 'Authorization: Bearer …' {base}/api/v1/calls\n")
+    principal = Principal(
+        "demo", "demo", PrincipalKind.INTEGRATION, scopes=frozenset({Scope.CALLS_READ.value})
+    )
+    subscription = gateway.hub.subscribe(principal)
+    while True:
+        print_frame(console, json.loads(await subscription.next_frame()))
 
 
 if __name__ == "__main__":

@@ -1,19 +1,25 @@
-"""The running gateway: its PBX links and what they feed, started and stopped as one.
+"""The running gateway: its PBX links and everything they feed, started and stopped as one.
 
-It holds only ports; `cti_gateway.wiring` decides which adapters stand behind them.
+It holds only core objects and ports; `cti_gateway.wiring` decides which adapters stand behind them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import structlog
 
+from cti_gateway.auth.principal import Principal
+from cti_gateway.call_control.service import CallControlService
+from cti_gateway.calls import CallTracker, call_audience, call_view
 from cti_gateway.channels import ChannelRegistry
+from cti_gateway.hub import EventHub
 from cti_gateway.ports.bus import EventBus
 from cti_gateway.ports.pbx import LinkState, PbxLink, PbxSnapshot
-from cti_gateway.ports.store import CallRecordStore
+from cti_gateway.ports.store import ApiTokenStore, CallRecordStore
+from cti_gateway.screen_pops import AgentDirectory
 
 log = structlog.get_logger(__name__)
 
@@ -41,45 +47,69 @@ class Readiness:
 class Gateway:
     """The service's long-lived parts; `start()` returns at once and the links connect in the background.
 
-    AMI sees every channel on the PBX, so it feeds the channel registry: its events keep the registry
-    current and each resync snapshot replaces it.
+    AMI sees every channel on the PBX, so it feeds the channel registry and the call tracker, and each
+    AMI resync snapshot replaces what they hold. ARI events reach the tracker too (hold on Stasis
+    channels). The tracker reports through the screen-pop service into the event hub.
     """
 
     ami: PbxLink
     ari: PbxLink
     bus: EventBus
     call_records: CallRecordStore
+    api_tokens: ApiTokenStore
     database_probe: DatabaseProbe
+    hub: EventHub
+    calls: CallTracker
+    agents: AgentDirectory
+    control: CallControlService
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
+    """Run in list order after the links and the hub have stopped."""
 
     def __post_init__(self) -> None:
         self.ami.on_event(self.channels.apply)
+        self.ami.on_event(self.calls.apply)
+        self.ari.on_event(self.calls.apply)
         self.ami.on_snapshot(self._resynced)
+        self.hub.set_snapshot_provider(self.calls_visible_to)
 
     def _resynced(self, snapshot: PbxSnapshot) -> None:
         changes = self.channels.replace_with(snapshot)
+        self.calls.replace_with(snapshot)
         log.info(
             "channels resynced",
             source=snapshot.source,
             live=len(self.channels),
             dropped=len(changes.dropped),
             added=len(changes.added),
+            calls=len(self.calls.calls()),
         )
+
+    def calls_visible_to(self, principal: Principal) -> Mapping[str, Any]:
+        """The snapshot a client gets on connect or resync: the live calls its scopes let it see."""
+        return {
+            "calls": [
+                call_view(call)
+                for call in self.calls.calls()
+                if principal.may_see_audience(call_audience(call))
+            ]
+        }
 
     async def start(self) -> None:
         for hook in self.on_start:
             await hook()
         await self.bus.start()
+        await self.hub.start()
         await self.ami.start()
         await self.ari.start()
 
     async def stop(self) -> None:
         await self.ari.stop()
         await self.ami.stop()
+        await self.hub.stop()
         await self.bus.stop()
-        for hook in reversed(self.on_stop):
+        for hook in self.on_stop:
             await hook()
 
     async def readiness(self) -> Readiness:

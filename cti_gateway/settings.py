@@ -103,6 +103,16 @@ class Settings(BaseSettings):
             raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
+    event_buffer_seconds: float = Field(600.0, gt=0, description="How long a client can be away and resume.")
+    event_buffer_max_events: int = Field(10_000, gt=0, description="Events kept per stream for resume.")
+    ws_max_pending: int = Field(1_000, gt=0, description="Unsent events before a slow client is closed.")
+
+    webhook_secret: SecretStr | None = Field(None, description="HMAC-SHA256 key; unset: no webhooks.")
+    outbound_context: str = Field("dial-out", pattern=r"^[A-Za-z0-9_.-]+$")
+    transfer_context: str = Field("", pattern=r"^[A-Za-z0-9_.-]*$")
+    e164_prefix: str = Field("", pattern=r"^[0-9+]*$", description="Dialled before an E.164 number's digits.")
+    recording_directory: str = Field("", description="Where MixMonitor writes recordings on the PBX.")
+
     default_region: str = Field(
         "US", pattern=r"^[A-Z]{2}$", description="Country assumed for numbers without +, for E.164."
     )

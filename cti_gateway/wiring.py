@@ -12,25 +12,42 @@ import structlog
 
 from adapters.asterisk.ami import AmiClient
 from adapters.asterisk.ari import AriClient, AriEventLink
+from adapters.asterisk.call_control import AsteriskCallControl, DialplanSettings
 from adapters.bus import InProcessBus, RedisStreamsBus
+from adapters.directories import open_customer_directory
 from adapters.storage import (
     Database,
+    SqlApiTokenStore,
     SqlCallRecordStore,
+    SqlIdempotencyStore,
+    SqlWebhookOutbox,
+    SqlWebhookSubscriptionStore,
     WriteBehindCallRecordStore,
     database_status,
     upgrade_database,
 )
-from cti_gateway.gateway import Gateway
+from adapters.webhooks import HttpxWebhookSender
+from cti_gateway.call_control.service import CallControlService
+from cti_gateway.calls import CallTracker
+from cti_gateway.directory import CustomerLookup
+from cti_gateway.events import CtiEvent, EventSink
+from cti_gateway.gateway import Gateway, Hook
+from cti_gateway.hub import EventHub, HubLimits
 from cti_gateway.ports.bus import EventBus
+from cti_gateway.screen_pops import AgentDirectory, ScreenPopService
 from cti_gateway.settings import Settings
+from cti_gateway.webhooks import WebhookDispatcher
 
 log = structlog.get_logger(__name__)
 
 MIGRATION_RETRY_SECONDS = 5.0
 
 
-def build_gateway(settings: Settings) -> Gateway:
-    """Wire the adapters named by `settings`; nothing connects until `Gateway.start()`."""
+async def build_gateway(settings: Settings) -> Gateway:
+    """Wire the adapters named by `settings`; nothing connects to Asterisk until `Gateway.start()`.
+
+    Raises the directory's own error (a missing CSV file, a bad column) so that start-up fails with it.
+    """
     ami = AmiClient(
         settings.ami_host,
         settings.ami_port,
@@ -53,6 +70,61 @@ def build_gateway(settings: Settings) -> Gateway:
     call_records = WriteBehindCallRecordStore(SqlCallRecordStore(database))
     bus: EventBus = RedisStreamsBus(settings.redis_url) if settings.redis_url else InProcessBus()
     migrations = _Migrations(settings.database_url)
+    hub = EventHub(
+        limits=HubLimits(
+            buffer_seconds=settings.event_buffer_seconds,
+            buffer_max_events=settings.event_buffer_max_events,
+            max_pending=settings.ws_max_pending,
+        )
+    )
+    on_start: list[Hook] = [migrations.start, call_records.start]
+    on_stop: list[Hook] = []
+
+    webhooks: WebhookDispatcher | None = None
+    sink: EventSink = hub.publish
+    if settings.webhook_secret is not None:
+        sender = HttpxWebhookSender()
+        webhooks = WebhookDispatcher(
+            SqlWebhookOutbox(database),
+            SqlWebhookSubscriptionStore(database),
+            sender,
+            settings.webhook_secret.get_secret_value().encode(),
+        )
+        sink = _fan_out(hub.publish, webhooks)
+        on_start.append(_after(migrations, webhooks.start))
+
+    agents = AgentDirectory(settings.agents)
+    lookup: CustomerLookup | None = None
+    if settings.directory is not None:
+        directory = await open_customer_directory(settings.directory, default_region=settings.default_region)
+        lookup = CustomerLookup.from_settings(
+            directory, settings.directory, default_region=settings.default_region
+        )
+    pops = ScreenPopService(lookup, forward=sink)
+    tracker = CallTracker(pops, agents.agent_for)
+    pops.bind(tracker)
+    on_stop.append(pops.aclose)
+    if lookup is not None:
+        on_stop += [lookup.aclose, directory.aclose]
+    if webhooks is not None:
+        on_stop += [webhooks.stop, sender.aclose]
+
+    control = CallControlService(
+        pbx=AsteriskCallControl(
+            ami,
+            DialplanSettings(
+                outbound_context=settings.outbound_context,
+                transfer_context=settings.transfer_context,
+                e164_prefix=settings.e164_prefix,
+                recording_directory=settings.recording_directory,
+            ),
+        ),
+        calls=tracker,
+        endpoint_for_agent=lambda agent_id: agent.endpoint if (agent := agents.get(agent_id)) else None,
+        idempotency=SqlIdempotencyStore(database),
+        webhooks=webhooks,
+        default_region=settings.default_region,
+    )
 
     async def probe_database() -> str:
         return await database_status(database)
@@ -68,10 +140,31 @@ def build_gateway(settings: Settings) -> Gateway:
         ari=ari,
         bus=bus,
         call_records=call_records,
+        api_tokens=SqlApiTokenStore(database),
         database_probe=probe_database,
-        on_start=[migrations.start, call_records.start],
-        on_stop=[close_storage],
+        hub=hub,
+        calls=tracker,
+        agents=agents,
+        control=control,
+        on_start=on_start,
+        on_stop=[*on_stop, close_storage],
     )
+
+
+def _fan_out(*sinks: EventSink) -> EventSink:
+    def publish(event: CtiEvent) -> None:
+        for sink in sinks:
+            sink(event)
+
+    return publish
+
+
+def _after(migrations: _Migrations, hook: Hook) -> Hook:
+    async def run() -> None:
+        await migrations.done()
+        await hook()
+
+    return run
 
 
 class _Migrations:
@@ -83,6 +176,12 @@ class _Migrations:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._upgrade_until_done(), name="database-migrations")
+
+    async def done(self) -> None:
+        """Wait (briefly) for the schema, so that stores used right after start-up find their tables."""
+        if self._task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=10)
 
     async def stop(self) -> None:
         if self._task is not None:

@@ -4,6 +4,11 @@ The composition root opens a `Database`, runs `upgrade_database` at start-up, an
 the store ports: `WriteBehindCallRecordStore(SqlCallRecordStore(db))` and `SqlApiTokenStore(db)`.
 """
 
+from adapters.storage.call_control_stores import (
+    SqlIdempotencyStore,
+    SqlWebhookOutbox,
+    SqlWebhookSubscriptionStore,
+)
 from adapters.storage.database import Database, UnsupportedDatabaseUrl, create_engine_for_url
 from adapters.storage.outbox import WriteBehindCallRecordStore
 from adapters.storage.repositories import ApiTokenRepository, CallRecordRepository
@@ -16,6 +21,9 @@ __all__ = [
     "Database",
     "SqlApiTokenStore",
     "SqlCallRecordStore",
+    "SqlIdempotencyStore",
+    "SqlWebhookOutbox",
+    "SqlWebhookSubscriptionStore",
     "UnsupportedDatabaseUrl",
     "WriteBehindCallRecordStore",
     "create_engine_for_url",

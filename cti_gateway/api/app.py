@@ -1,4 +1,4 @@
-"""The FastAPI application around a `Gateway`."""
+"""The FastAPI application around a `Gateway`: health, REST call control and the `/ws` event stream."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cti_gateway import __version__
-from cti_gateway.api.routes import health
+from cti_gateway.api.routes import calls, health, transfers, ws
+from cti_gateway.auth.tokens import TokenAuthenticator
 from cti_gateway.gateway import Gateway
 
 
@@ -30,5 +31,11 @@ def create_app(gateway: Gateway) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.gateway = gateway
+    app.state.event_hub = gateway.hub
+    app.state.authenticator = TokenAuthenticator(gateway.api_tokens)
+    app.state.call_control = gateway.control
     app.include_router(health.router)
+    app.include_router(calls.router)
+    app.include_router(transfers.router)
+    app.include_router(ws.router)
     return app

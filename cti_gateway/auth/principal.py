@@ -50,9 +50,19 @@ class Principal:
         """The event stream this principal reads: one per agent, one per integration token."""
         return f"agent:{self.agent_id}" if self.kind is PrincipalKind.AGENT else f"token:{self.token_id}"
 
+    @property
+    def reads_events(self) -> bool:
+        """Whether `may_see` can ever be true: a WebSocket for a principal that reads nothing is refused."""
+        if self.kind is PrincipalKind.AGENT:
+            return self.agent_id is not None
+        return self.has(Scope.CALLS_READ) or (Scope.SUPERVISOR.value in self.scopes and bool(self.queues))
+
     def may_see(self, event: CtiEvent) -> bool:
         """Scope rule: agents see only their own events; supervisors their queues; readers and admins all."""
-        audience: Audience = event.audience
+        return self.may_see_audience(event.audience)
+
+    def may_see_audience(self, audience: Audience) -> bool:
+        """The scope rule for anything addressed to `audience`: an event, or a call in a snapshot."""
         if self.kind is PrincipalKind.AGENT:
             return self.agent_id in audience.agent_ids
         if self.has(Scope.CALLS_READ):

@@ -95,7 +95,7 @@ async def start_gateway() -> AsyncIterator[GatewayStarter]:
     running: list[RunningGateway] = []
 
     async def start(settings: Settings) -> RunningGateway:
-        gateway = build_gateway(settings)
+        gateway = await build_gateway(settings)
         app = create_app(gateway)
         await gateway.start()
         http = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway")

@@ -21,7 +21,13 @@ from adapters.storage.tables import Base
 
 from .conftest import Backend
 
-GATEWAY_TABLES = {"call_records", "api_tokens"}
+GATEWAY_TABLES = {
+    "call_records",
+    "api_tokens",
+    "idempotency_keys",
+    "webhook_subscriptions",
+    "webhook_deliveries",
+}
 
 
 async def _table_names(backend: Backend) -> set[str]:

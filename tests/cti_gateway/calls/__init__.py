@@ -1,0 +1,1 @@
+"""Tests of the call tracker: recorded PBX sessions in, call facts out."""
