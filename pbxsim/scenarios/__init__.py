@@ -49,9 +49,10 @@ class CallOutcome:
 
 
 def _caller_number(rng: random.Random) -> str:
-    """A realistic E.164 caller (Spanish/UK/US ranges)."""
+    """A valid E.164 caller: Madrid or Barcelona (+34 91/93), London (+44 20 7) or New York (+1 212)."""
     prefix = rng.choice(["+3491", "+3493", "+44207", "+1212"])
-    return prefix + "".join(str(rng.randrange(10)) for _ in range(12 - len(prefix) + 1))
+    subscriber = str(rng.randrange(2, 10)) + "".join(str(rng.randrange(10)) for _ in range(6))
+    return prefix + subscriber
 
 
 def call_plan(name: str, seed: int) -> Iterator[PlannedCall]:
