@@ -11,6 +11,7 @@ from typing import Any
 
 import structlog
 
+from cti_gateway.agents import AgentRoster, AgentStateService
 from cti_gateway.auth.principal import Principal
 from cti_gateway.call_control.service import CallControlService
 from cti_gateway.calls import CallTracker, call_audience, call_view
@@ -28,10 +29,17 @@ DatabaseProbe = Callable[[], Awaitable[str]]
 
 Hook = Callable[[], Awaitable[None]]
 
+DATABASE_MIGRATING = "migrating"
+"""What the database probe answers until this process has brought the schema to head."""
+
 
 @dataclass(frozen=True, slots=True)
 class Readiness:
-    """What `/readyz` reports: ready only when both PBX links are up and logged in."""
+    """What `/readyz` reports: ready only when both PBX links are up and logged in.
+
+    A gateway whose schema is still being migrated is not ready either: it could not check a token.
+    A database that goes away later does not make it unready, since calls go on (write-behind).
+    """
 
     ami: LinkState
     ari: LinkState
@@ -40,7 +48,7 @@ class Readiness:
 
     @property
     def ready(self) -> bool:
-        return self.ami is LinkState.UP and self.ari is LinkState.UP
+        return self.ami is LinkState.UP and self.ari is LinkState.UP and self.database != DATABASE_MIGRATING
 
 
 @dataclass
@@ -63,6 +71,8 @@ class Gateway:
     agents: AgentDirectory
     control: CallControlService
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    agent_states: AgentStateService | None = None
+    agent_roster: AgentRoster | None = None
     on_start: list[Hook] = field(default_factory=list)
     on_stop: list[Hook] = field(default_factory=list)
     """Run in list order after the links and the hub have stopped."""
@@ -71,12 +81,16 @@ class Gateway:
         self.ami.on_event(self.channels.apply)
         self.ami.on_event(self.calls.apply)
         self.ari.on_event(self.calls.apply)
+        if self.agent_states is not None:
+            self.ami.on_event(self.agent_states.apply)
         self.ami.on_snapshot(self._resynced)
         self.hub.set_snapshot_provider(self.calls_visible_to)
 
     def _resynced(self, snapshot: PbxSnapshot) -> None:
         changes = self.channels.replace_with(snapshot)
         self.calls.replace_with(snapshot)
+        if self.agent_states is not None:
+            self.agent_states.replace_with(snapshot)  # after the calls: it re-reads their agent legs
         log.info(
             "channels resynced",
             source=snapshot.source,

@@ -17,6 +17,7 @@ from adapters.bus import InProcessBus, RedisStreamsBus
 from adapters.directories import open_customer_directory
 from adapters.storage import (
     Database,
+    SqlAgentStore,
     SqlApiTokenStore,
     SqlCallRecordStore,
     SqlIdempotencyStore,
@@ -27,11 +28,12 @@ from adapters.storage import (
     upgrade_database,
 )
 from adapters.webhooks import HttpxWebhookSender
+from cti_gateway.agents import AgentRoster, AgentStateService
 from cti_gateway.call_control.service import CallControlService
 from cti_gateway.calls import CallTracker
 from cti_gateway.directory import CustomerLookup
 from cti_gateway.events import CtiEvent, EventSink
-from cti_gateway.gateway import Gateway, Hook
+from cti_gateway.gateway import DATABASE_MIGRATING, Gateway, Hook
 from cti_gateway.hub import EventHub, HubLimits
 from cti_gateway.ports.bus import EventBus
 from cti_gateway.screen_pops import AgentDirectory, ScreenPopService
@@ -101,8 +103,15 @@ async def build_gateway(settings: Settings) -> Gateway:
             directory, settings.directory, default_region=settings.default_region
         )
     pops = ScreenPopService(lookup, forward=sink)
-    tracker = CallTracker(pops, agents.agent_for)
+    agent_states = AgentStateService(agents.agent_for, forward=pops)  # states are never held by lookups
+    tracker = CallTracker(agent_states, agents.agent_for)
     pops.bind(tracker)
+    agent_states.bind(tracker)
+    roster = AgentRoster(
+        agents, SqlAgentStore(database), agent_states, settings_agent_ids=[a.id for a in settings.agents]
+    )
+    on_start.append(_after(migrations, roster.start))
+    on_stop.append(roster.stop)
     on_stop.append(pops.aclose)
     if lookup is not None:
         on_stop += [lookup.aclose, directory.aclose]
@@ -127,6 +136,8 @@ async def build_gateway(settings: Settings) -> Gateway:
     )
 
     async def probe_database() -> str:
+        if not migrations.finished:
+            return DATABASE_MIGRATING
         return await database_status(database)
 
     async def close_storage() -> None:
@@ -146,6 +157,8 @@ async def build_gateway(settings: Settings) -> Gateway:
         calls=tracker,
         agents=agents,
         control=control,
+        agent_states=agent_states,
+        agent_roster=roster,
         on_start=on_start,
         on_stop=[*on_stop, close_storage],
     )
@@ -176,6 +189,10 @@ class _Migrations:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._upgrade_until_done(), name="database-migrations")
+
+    @property
+    def finished(self) -> bool:
+        return self._task is not None and self._task.done() and not self._task.cancelled()
 
     async def done(self) -> None:
         """Wait (briefly) for the schema, so that stores used right after start-up find their tables."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from adapters.asterisk.ami import AmiClient
+from cti_gateway.gateway import DATABASE_MIGRATING, Readiness
 from cti_gateway.ports.pbx import LinkState
 from tests.cti_gateway.conftest import GatewayStarter, Pbx, eventually, gateway_settings
 from tests.support.processes import PbxsimProcess, free_port
@@ -126,3 +127,13 @@ async def test_channels_started_while_the_gateway_was_away_are_learned_on_reconn
     )
     names = sorted(channel.name for channel in running.gateway.channels)
     assert names[0].startswith("Local/2001@customers-")
+
+
+def test_a_gateway_still_migrating_its_schema_is_not_ready_but_a_later_database_outage_keeps_it_ready() -> (
+    None
+):
+    migrating = Readiness(LinkState.UP, LinkState.UP, "22.10.1", DATABASE_MIGRATING)
+    outage = Readiness(LinkState.UP, LinkState.UP, "22.10.1", "database unreachable: OSError")
+
+    assert not migrating.ready
+    assert outage.ready
