@@ -11,6 +11,7 @@ import typer
 
 from cti_gateway.commands import events, tokens
 from cti_gateway.commands.common import ConfigOption, settings_or_exit
+from cti_gateway.runtime import run_service
 from cti_gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ def _serve(settings: Settings) -> None:
     from cti_gateway.logging import configure_logging
 
     configure_logging()
-    asyncio.run(_serve_gateway(settings))
+    run_service(_serve_gateway(settings))
 
 
 async def _serve_gateway(settings: Settings) -> None:

@@ -8,9 +8,10 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cti_gateway import __version__
-from cti_gateway.api.routes import calls, health, transfers, ws
+from cti_gateway.api.routes import agents, calls, health, transfers, ws
 from cti_gateway.auth.tokens import TokenAuthenticator
 from cti_gateway.gateway import Gateway
+from cti_gateway.runtime import settle_heap
 
 
 def create_app(gateway: Gateway) -> FastAPI:
@@ -19,6 +20,7 @@ def create_app(gateway: Gateway) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await gateway.start()
+        settle_heap()
         try:
             yield
         finally:
@@ -34,8 +36,10 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.state.event_hub = gateway.hub
     app.state.authenticator = TokenAuthenticator(gateway.api_tokens)
     app.state.call_control = gateway.control
+    app.state.agent_roster = gateway.agent_roster
     app.include_router(health.router)
     app.include_router(calls.router)
     app.include_router(transfers.router)
+    app.include_router(agents.router)
     app.include_router(ws.router)
     return app

@@ -595,6 +595,8 @@ class CallTracker:
                 self._end_party(tracked, party, cause, cause_text)
         if not tracked.channels:
             self._end_call(tracked)
+        if other is not None and other.gone:
+            channel.peer = other.peer = None  # both halves gone: free them without waiting for the GC
 
     def _forget_channel(self, channel: _Channel) -> None:
         channel.gone = True
@@ -623,6 +625,7 @@ class CallTracker:
             del self._by_linked_id[call.linked_id]
         for linked_id in [key for key, value in self._by_linked_id.items() if value is tracked]:
             del self._by_linked_id[linked_id]
+        tracked.first = None  # the call's first channel pointed back at it: free both at once
         if call.ended:
             return
         call.ended_at = time.time()

@@ -1,0 +1,1 @@
+"""Parts of bench/event_pipeline.py: process statistics, desktops, call driver, report."""
