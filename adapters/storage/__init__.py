@@ -4,6 +4,7 @@ The composition root opens a `Database`, runs `upgrade_database` at start-up, an
 the store ports: `WriteBehindCallRecordStore(SqlCallRecordStore(db))` and `SqlApiTokenStore(db)`.
 """
 
+from adapters.storage.agent_store import SqlAgentStore
 from adapters.storage.call_control_stores import (
     SqlIdempotencyStore,
     SqlWebhookOutbox,
@@ -19,6 +20,7 @@ __all__ = [
     "ApiTokenRepository",
     "CallRecordRepository",
     "Database",
+    "SqlAgentStore",
     "SqlApiTokenStore",
     "SqlCallRecordStore",
     "SqlIdempotencyStore",

@@ -73,6 +73,7 @@ class QueueMemberSnapshot:
     paused: bool
     in_call: bool
     status: int
+    paused_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,6 +51,7 @@ def queue_member_from_event(event: AmiMessage) -> QueueMemberSnapshot:
         paused=_text(event, "Paused") == "1",
         in_call=_text(event, "InCall") == "1",
         status=_number(event, "Status"),
+        paused_reason=_text(event, "PausedReason"),
     )
 
 

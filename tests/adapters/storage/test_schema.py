@@ -27,6 +27,7 @@ GATEWAY_TABLES = {
     "idempotency_keys",
     "webhook_subscriptions",
     "webhook_deliveries",
+    "agents",
 }
 
 
