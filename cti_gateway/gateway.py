@@ -12,10 +12,12 @@ from typing import Any
 import structlog
 
 from cti_gateway.agents import AgentRoster, AgentStateService
+from cti_gateway.agents.model import status_view
 from cti_gateway.auth.principal import Principal
 from cti_gateway.call_control.service import CallControlService
 from cti_gateway.calls import CallTracker, call_audience, call_view
 from cti_gateway.channels import ChannelRegistry
+from cti_gateway.events import Audience
 from cti_gateway.hub import EventHub
 from cti_gateway.ports.bus import EventBus
 from cti_gateway.ports.pbx import LinkState, PbxLink, PbxSnapshot
@@ -101,14 +103,24 @@ class Gateway:
         )
 
     def calls_visible_to(self, principal: Principal) -> Mapping[str, Any]:
-        """The snapshot a client gets on connect or resync: the live calls its scopes let it see."""
-        return {
+        """The snapshot a client gets on connect or resync: the live calls and agent states it may see."""
+        snapshot: dict[str, Any] = {
             "calls": [
                 call_view(call)
                 for call in self.calls.calls()
                 if principal.may_see_audience(call_audience(call))
             ]
         }
+        if self.agent_states is not None:
+            statuses = (self.agent_states.status(agent.id) for agent in self.agents)
+            snapshot["agents"] = [
+                {"agent_id": status.agent_id, **status_view(status)}
+                for status in statuses
+                if principal.may_see_audience(
+                    Audience(frozenset({status.agent_id}), frozenset(status.queues))
+                )
+            ]
+        return snapshot
 
     async def start(self) -> None:
         for hook in self.on_start:
@@ -134,3 +146,7 @@ class Gateway:
             asterisk_version=ari.server_version or ami.server_version,
             database=await self.database_probe(),
         )
+
+
+def _agent_audience(agent_id: str, queues: tuple[str, ...]) -> Audience:
+    return Audience(frozenset({agent_id}), frozenset(queues))
