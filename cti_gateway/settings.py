@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     transfer_context: str = Field("", pattern=r"^[A-Za-z0-9_.-]*$")
     e164_prefix: str = Field("", pattern=r"^[0-9+]*$", description="Dialled before an E.164 number's digits.")
     recording_directory: str = Field("", description="Where MixMonitor writes recordings on the PBX.")
+    conference_context: str = Field("conf", pattern=r"^[A-Za-z0-9_.-]+$", description="ConfBridge context.")
+    conference_room_prefix: str = Field("room", pattern=r"^[A-Za-z0-9_.-]*$")
+    atxfer_swap_digits: str = Field("*4", pattern=r"^[0-9*#]{1,8}$", description="features.conf atxferswap.")
 
     default_region: str = Field(
         "US", pattern=r"^[A-Z]{2}$", description="Country assumed for numbers without +, for E.164."

@@ -6,6 +6,7 @@ Asterisk. Every method raises `PbxUnavailable` when the link is down and `PbxRef
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -75,6 +76,18 @@ class CallControl(Protocol):
 
     async def cancel_attended_transfer(self, transferer: str) -> None:
         """Drop the consulted party and bring `transferer` back to its held partner."""
+
+    async def swap_attended_transfer(self, transferer: str) -> None:
+        """Alternate: `transferer` returns to the held partner while the consulted party waits, or back."""
+
+    async def move_to_conference(self, channels: Sequence[str], room: str) -> None:
+        """Take `channels` out of whatever bridge they are in and put them all into conference `room`."""
+
+    async def add_to_conference(self, destination: Destination, room: str) -> None:
+        """Ring `destination`; once it answers it joins conference `room`."""
+
+    async def mute(self, channel: str, muted: bool) -> None:
+        """Stop (or resume) passing what the phone behind `channel` says to the others on the call."""
 
     async def monitor(self, spied: str, supervisor_endpoint: str, mode: MonitorMode) -> None:
         """Ring the supervisor's phone; once answered it listens to, whispers to or barges into `spied`."""

@@ -115,14 +115,33 @@ class Transfer(_Body):
 
 
 class TransferView(BaseModel):
-    """An attended transfer in progress: complete, cancel it with /api/v1/transfers/{transfer_id}/..."""
+    """An attended transfer in progress: complete, cancel, swap it with /api/v1/transfers/{transfer_id}/..."""
 
     transfer_id: str
     call_id: str
     mode: Literal["blind", "attended"]
     to: str
-    state: Literal["consulting", "completed", "cancelled", "done"]
+    state: Literal["consulting", "completed", "cancelled", "conferenced", "done"]
     transferer_party_id: str
+    talking_with: Literal["consulted", "held"] | None = Field(
+        None, description="Attended only: whom the transferring agent hears now (swap alternates)."
+    )
+
+
+class Conference(_Body):
+    """Make the call a conference: ring `to` into it, or merge the consultation `transfer_id` into it."""
+
+    to: PbxText | None = Field(None, description="E.164 number or extension to add to the conference.")
+    transfer_id: PbxText | None = Field(
+        None, description="An attended transfer of this call in `consulting`: its consulted party joins."
+    )
+    party: PbxText | None = Field(None, description="The agent doing it; by default the call's agent.")
+
+
+class PartyChoice(_Body):
+    """Which participant an action is about; by default the acting agent itself."""
+
+    party: PbxText | None = Field(None, description="A party id of the call (see `parties[].party_id`).")
 
 
 class Monitor(_Body):

@@ -8,6 +8,7 @@ click-to-call safe to retry; webhook subscriptions are handed to the webhook dis
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
@@ -46,7 +47,8 @@ from cti_gateway.call_control.idempotency import (
 )
 from cti_gateway.call_control.port import CallControl, OriginateRequest
 from cti_gateway.calls.actions import allowed_actions
-from cti_gateway.calls.model import Call, CallAction, Party, PartyRole
+from cti_gateway.calls.model import AttachedDataKey, Call, CallAction, Party, PartyRole
+from cti_gateway.calls.tracker import ATTACHED_VARIABLE_PREFIX
 from cti_gateway.calls.view import call_view
 
 log = structlog.get_logger(__name__)
@@ -86,6 +88,7 @@ class _AttendedTransfer:
     transferer_party_id: str
     owner_agent_id: str | None
     state: str = "consulting"
+    talking_with: str = "consulted"
 
 
 @dataclass(slots=True)
@@ -111,6 +114,7 @@ class CallControlService:
     _holds: dict[str, _Hold] = field(default_factory=dict)
     _transfers: dict[str, _AttendedTransfer] = field(default_factory=dict)
     _recordings: dict[str, _Recording] = field(default_factory=dict)
+    _rooms: dict[str, str] = field(default_factory=dict)
     _placing: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     # reading --------------------------------------------------------------------------------
@@ -174,17 +178,20 @@ class CallControlService:
         agent_id: str | None,
         destination: Destination,
     ) -> StoredResponse:
+        # The dialled number travels as a channel variable so that it is attached data (`dnis`) before the
+        # agent's phone rings: the screen pop looks the called customer up by it.
+        dnis = (f"{ATTACHED_VARIABLE_PREFIX}{AttachedDataKey.DNIS.value.upper()}", destination.value)
         leg = await self.pbx.originate(
             OriginateRequest(
                 endpoint=endpoint,
                 destination=destination,
                 correlation_id=uuid.uuid4().hex,
-                channel_variables=self.channel_variables,
+                channel_variables=(*self.channel_variables, dnis),
             )
         )
         call = await self._call_of_channel(leg.unique_id)
-        if call is not None and body.attached:
-            self.calls.attach(call.call_id, body.attached)
+        if call is not None:
+            self.calls.attach(call.call_id, {**body.attached, AttachedDataKey.DNIS.value: destination.value})
         if call is not None and body.webhook_url is not None and self.webhooks is not None:
             await self.webhooks.subscribe(call.call_id, str(body.webhook_url), principal.token_id)
         log.info("call placed", call_id=call and call.call_id, endpoint=endpoint, to=destination.value)
@@ -310,11 +317,71 @@ class CallControlService:
         transfer.state = "cancelled"
         return self._transfer_view(transfer)
 
+    async def swap_transfer(self, principal: Principal, transfer_id: str) -> schemas.TransferView:
+        """Alternate the transferring agent between the consulted party and the held customer."""
+        transfer = self._consulting(principal, transfer_id)
+        await self.pbx.swap_attended_transfer(transfer.transferer_channel)
+        transfer.talking_with = "held" if transfer.talking_with == "consulted" else "consulted"
+        return self._transfer_view(transfer)
+
     def get_transfer(self, principal: Principal, transfer_id: str) -> schemas.TransferView:
         transfer = self._transfers.get(transfer_id)
         if transfer is None or not self._owns_transfer(principal, transfer):
             raise TransferNotFound(f"no attended transfer {transfer_id}")
         return self._transfer_view(transfer)
+
+    # conference and mute --------------------------------------------------------------------
+
+    async def conference(
+        self, principal: Principal, call_id: str, body: schemas.Conference
+    ) -> schemas.CommandAccepted:
+        """Turn the call into a ConfBridge conference: ring `to` into it, or merge an attended consultation.
+
+        Everyone still on the call moves into the call's room first (a dual Redirect); `to` is then rung
+        and joins the room once it answers.
+        """
+        if (body.to is None) == (body.transfer_id is None):
+            name = "to" if body.to is None else "transfer_id"
+            raise InvalidField(name, "give either `to` (a number to add) or `transfer_id` (a consultation)")
+        call = self._call(principal, call_id)
+        actor = self._acting_party(principal, call, body.party)
+        self._require(actor, CallAction.CONFERENCE)
+        destination = self._destination(body.to, "to") if body.to is not None else None
+        transfer = None
+        if body.transfer_id is not None:
+            transfer = self._consulting(principal, body.transfer_id)
+            if transfer.call_id != call_id:
+                raise InvalidField("transfer_id", f"transfer {body.transfer_id} belongs to another call")
+        room = self._rooms.get(call_id)
+        if room is None:
+            room = "cti" + re.sub(r"[^0-9A-Za-z]", "", call_id)
+            # The transferring agent moves last, so that Asterisk sees its consultation end, not complete.
+            parties = sorted(
+                (p for p in call.active_parties() if p.role is not PartyRole.SUPERVISOR),
+                key=lambda p: transfer is not None and p.channel == transfer.transferer_channel,
+            )
+            await self.pbx.move_to_conference([p.channel for p in parties], room)
+            self._rooms[call_id] = room
+        if transfer is not None:
+            transfer.state = "conferenced"
+        if destination is not None:
+            await self.pbx.add_to_conference(destination, room)
+        return schemas.CommandAccepted(call_id=call_id, action="conference", party_id=actor.party_id)
+
+    async def mute(
+        self, principal: Principal, call_id: str, body: schemas.PartyChoice, muted: bool
+    ) -> schemas.CommandAccepted:
+        """Stop (or resume) passing what one participant says to the others: by default the agent itself."""
+        call = self._call(principal, call_id)
+        if body.party is None:
+            target = self._acting_party(principal, call, None)
+        else:
+            target = self._party(call, body.party, "party")
+        self._require(target, CallAction.MUTE if muted else CallAction.UNMUTE)
+        await self.pbx.mute(target.channel, muted)
+        return schemas.CommandAccepted(
+            call_id=call_id, action="mute" if muted else "unmute", party_id=target.party_id
+        )
 
     # supervision and recording --------------------------------------------------------------
 
@@ -467,6 +534,7 @@ class CallControlService:
             to=transfer.to,
             state=transfer.state,
             transferer_party_id=transfer.transferer_party_id,
+            talking_with=transfer.talking_with,
         )
 
     @staticmethod

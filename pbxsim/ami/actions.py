@@ -386,8 +386,46 @@ async def redirect(server: AmiServer, session: Session, act: Action) -> None:
     if not engine.dialplan.exists(context, exten, priority):
         _error(session, act, "Extension does not exist.")
         return
+    extra = act.get("ExtraChannel")
+    if not extra:
+        engine.redirect(target, context, exten, priority)
+        _ok(session, act, ("Message", "Redirect successful"))
+        return
+    if engine.channel(extra) is None:
+        _error(session, act, f"ExtraChannel does not exist: {extra}")
+        return
+    extra_context = act.get("ExtraContext") or context
+    extra_exten = act.get("ExtraExten") or exten
+    try:
+        extra_priority = int(act.get("ExtraPriority") or priority)
+    except ValueError:
+        _error(session, act, "Invalid ExtraPriority")
+        return
     engine.redirect(target, context, exten, priority)
-    _ok(session, act, ("Message", "Redirect successful"))
+    engine.redirect(extra, extra_context, extra_exten, extra_priority)
+    _ok(session, act, ("Message", "Dual Redirect successful"))
+
+
+@action("MuteAudio")
+async def mute_audio(server: AmiServer, session: Session, act: Action) -> None:
+    """MuteAudio: Success without a Message and no event (checked on the rig)."""
+    target = act.get("Channel")
+    if not target:
+        _error(session, act, "Channel not specified")
+        return
+    direction, state = (act.get("Direction") or "").lower(), (act.get("State") or "").lower()
+    if direction not in ("in", "out", "all"):
+        _error(session, act, "Invalid direction specified")
+        return
+    if state not in ("on", "off"):
+        _error(session, act, "Invalid state specified")
+        return
+    try:
+        server.engine.mute_audio(target, direction, state == "on")
+    except ChannelNotFound:
+        _error(session, act, "No such channel")
+        return
+    _ok(session, act)
 
 
 @action("BlindTransfer")

@@ -402,17 +402,19 @@ async def bridge_call(
         peer.owner_wakeup = None
         segment["end"] = str(engine.now())
         if not peer.ended:
+            taken = _taken_from_dial(engine, peer)  # redirected too (a dual Redirect): it lives on
             engine.set_channel_var(caller, "BRIDGEPEER", "")
             if caller.redirect_to is not None and not caller.hangup_requested:
                 engine.announce_redirect(caller)
-            if peer.variables.get("BRIDGEPEER") != "":  # a blind transfer cleared it already
+            if not taken and peer.variables.get("BRIDGEPEER") != "":  # a blind transfer cleared it already
                 engine.set_channel_var(peer, "BRIDGEPEER", "")
             engine.leave_bridge(caller)
             if on_caller_left is not None:
                 on_caller_left()
             engine.end_bridge(bridge)
-            peer.hangup_requested = True
-            engine.finish(peer)
+            if not taken:
+                peer.hangup_requested = True
+                engine.finish(peer)
         else:
             if engine.parking.is_parked(caller):  # parked meanwhile; its peer's side was torn down
                 engine.parking.give_up(caller)
@@ -474,6 +476,13 @@ def _dial_pair(engine: Engine, ch: Channel, endpoint: str) -> tuple[Channel, Cha
     return one, two
 
 
+def _taken_from_dial(engine: Engine, callee: Channel) -> bool:
+    """A Redirect (or BlindTransfer) or a Park took the answered callee out of Dial's bridge: it now runs
+    its own dialplan or waits in the lot, and Asterisk leaves it and its Local `;2` alive."""
+    running = callee.runner is not None and not callee.runner.done()
+    return running or engine.parking.is_parked(callee)
+
+
 async def app_dial(engine: Engine, ch: Channel, data: str) -> bool:
     """Dial(Local/x@ctx[&...],timeout,options): rings one Local destination; sets DIALSTATUS and the times."""
     args = [*split_args(data), "", ""]
@@ -503,8 +512,8 @@ async def app_dial(engine: Engine, ch: Channel, data: str) -> bool:
         engine.set_channel_var(ch, "DIALEDPEERNAME", one.name)
         engine.set_channel_var(ch, "DIALEDPEERNUMBER", number)
         engine.dial_end(ch, one, "ANSWER")
-        if ch.state != ChannelState.UP:
-            engine.set_state(ch, ChannelState.UP)
+        if ch.state != ChannelState.UP:  # Dial answers its caller; a Local `;2` passes it on to its `;1`
+            engine.answer_channel(ch)
         one.exten = ""
         engine.newexten(one)
 
@@ -518,7 +527,7 @@ async def app_dial(engine: Engine, ch: Channel, data: str) -> bool:
 
         await bridge_call(engine, ch, one, on_caller_left=call_ended)
         call_ended()
-        if not one.ended:
+        if not one.ended and not _taken_from_dial(engine, one):
             one.hangup_requested = True
             engine.finish(one)
         if "g" not in args[2]:

@@ -82,6 +82,7 @@ class Channel:
     last_app: str = ""
     on_end: list[Callable[[], None]] = field(default_factory=list)
     redirect_announced: bool = False
+    muted: set[str] = field(default_factory=set)
     last_data: str = ""
 
     def snapshot(self) -> ChannelSnapshot:

@@ -1015,6 +1015,10 @@ class Engine:
         if ch.runner is not None and not ch.runner.done():
             ch.runner.cancel()
         else:
+            if self.parking.is_parked(ch):
+                self.parking.redirected(ch)
+            elif ch.bridge is not None:  # a Dial callee: Newexten of the new place first, then BridgeLeave
+                self.announce_redirect(ch)
             if ch.bridge is not None:
                 self.leave_bridge(ch)
             ch.context, ch.exten, ch.priority = ch.redirect_to
@@ -1386,6 +1390,15 @@ class Engine:
             if target.ended:
                 return
             self.receive_dtmf(target, digit, duration_ms)
+
+    def mute_audio(self, channel_id: str, direction: str, muted: bool) -> None:
+        """AMI MuteAudio: `direction` in/out/all muted or not (no event; the state is kept on the channel)."""
+        ch = self.live_channel(channel_id)
+        for stream in ("in", "out") if direction == "all" else (direction,):
+            if muted:
+                ch.muted.add(stream)
+            else:
+                ch.muted.discard(stream)
 
     def receive_dtmf(self, ch: Channel, digit: str, duration_ms: int) -> None:
         """A digit arrives on `ch` (DTMFEnd Received) and is buffered for Read/WaitExten."""

@@ -120,6 +120,8 @@ class ParkingLot:
             engine.set_channel_var(ch, "BRIDGEPEER", "")
         engine.start_moh(ch, "default")
         ch.on_end.append(lambda: self.give_up(ch))
+        if ch.owner_wakeup is not None and ch.app_name == "AppDial":
+            ch.owner_wakeup.set()  # app_dial sees its callee gone: the caller leaves at once and carries on
         if old is not None and partner is not None:
             engine.spawn(self._tear_down(old, partner, ch))
         return space
@@ -137,6 +139,13 @@ class ParkingLot:
             partner.hangupcause = 16
         engine.queues.agent_released(parkee)
         engine.finish(partner)
+
+    def redirected(self, ch: Channel) -> None:
+        """A Redirect takes the parked channel out of the lot: MusicOnHoldStop, the new place's Newexten,
+        ParkedCallGiveUp, then BridgeLeave (as on the rig)."""
+        self.engine.stop_moh(ch)
+        self.engine.announce_redirect(ch)
+        self.give_up(ch)
 
     def give_up(self, ch: Channel) -> None:
         """The parked caller hangs up: MusicOnHoldStop, ParkedCallGiveUp, then it leaves the lot's bridge."""

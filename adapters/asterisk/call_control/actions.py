@@ -8,7 +8,7 @@ against the wire transcripts of the reference Asterisk (`ami_blindtransfer`, `am
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from adapters.asterisk.ami.protocol.actions import FieldValue
@@ -50,6 +50,9 @@ class DialplanSettings:
     e164_prefix: str = ""
     recording_directory: str = ""
     dtmf_duration_ms: int = 100
+    conference_context: str = "conf"
+    conference_room_prefix: str = "room"
+    atxfer_swap_digits: str = "*4"
 
     def extension_for(self, destination: Destination) -> str:
         """The dialplan extension that reaches `destination`."""
@@ -60,6 +63,10 @@ class DialplanSettings:
     @property
     def transfers_to(self) -> str:
         return self.transfer_context or self.outbound_context
+
+    def conference_extension(self, room: str) -> str:
+        """The extension of `conference_context` that runs ConfBridge(room) (the rig's `_room.`)."""
+        return room if room.startswith(self.conference_room_prefix) else self.conference_room_prefix + room
 
 
 def agent_extension(endpoint: str) -> str:
@@ -174,3 +181,50 @@ def stop_recording(channel: str) -> AmiAction:
 def mute_recording(channel: str, muted: bool) -> AmiAction:
     """MixMonitor has no pause; muting both directions writes silence, which is what a pause must achieve."""
     return AmiAction("MixMonitorMute", {"Channel": channel, "Direction": "both", "State": 1 if muted else 0})
+
+
+def swap_digit(transferer: str, digit: str) -> AmiAction:
+    """One digit of the `atxferswap` feature, fed to the transferer as if its phone had sent it."""
+    return AmiAction("PlayDTMF", {"Channel": transferer, "Digit": digit, "Receive": "true"})
+
+
+def redirect_to_conference(channels: Sequence[str], room: str, dialplan: DialplanSettings) -> list[AmiAction]:
+    """Redirect the channels into the room, two at a time (ExtraChannel) so a bridged pair moves together."""
+    context, exten = dialplan.conference_context, dialplan.conference_extension(room)
+    found: list[AmiAction] = []
+    for index in range(0, len(channels), 2):
+        fields: dict[str, FieldValue] = {
+            "Channel": channels[index],
+            "Context": context,
+            "Exten": exten,
+            "Priority": 1,
+        }
+        if index + 1 < len(channels):
+            fields |= {
+                "ExtraChannel": channels[index + 1],
+                "ExtraContext": context,
+                "ExtraExten": exten,
+                "ExtraPriority": 1,
+            }
+        found.append(AmiAction("Redirect", fields))
+    return found
+
+
+def ring_into_conference(destination: Destination, room: str, dialplan: DialplanSettings) -> AmiAction:
+    """Originate `Local/<number>@<outbound_context>`; once answered its `;1` runs ConfBridge(room)."""
+    return AmiAction(
+        "Originate",
+        {
+            "Channel": f"Local/{dialplan.extension_for(destination)}@{dialplan.outbound_context}",
+            "Context": dialplan.conference_context,
+            "Exten": dialplan.conference_extension(room),
+            "Priority": 1,
+            "Timeout": 30000,
+            "Async": "true",
+        },
+    )
+
+
+def mute_audio(channel: str, muted: bool) -> AmiAction:
+    """MuteAudio on the inbound stream: what the phone says no longer reaches the bridge."""
+    return AmiAction("MuteAudio", {"Channel": channel, "Direction": "in", "State": "on" if muted else "off"})

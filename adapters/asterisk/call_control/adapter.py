@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from adapters.asterisk.ami.errors import (
@@ -122,6 +122,20 @@ class AsteriskCallControl:
 
     async def cancel_attended_transfer(self, transferer: str) -> None:
         await self._send(actions.cancel_attended_transfer(transferer))
+
+    async def swap_attended_transfer(self, transferer: str) -> None:
+        for digit in self.dialplan.atxfer_swap_digits:
+            await self._send(actions.swap_digit(transferer, digit))
+
+    async def move_to_conference(self, channels: Sequence[str], room: str) -> None:
+        for action in actions.redirect_to_conference(channels, room, self.dialplan):
+            await self._send(action)
+
+    async def add_to_conference(self, destination: Destination, room: str) -> None:
+        await self._send(actions.ring_into_conference(destination, room, self.dialplan))
+
+    async def mute(self, channel: str, muted: bool) -> None:
+        await self._send(actions.mute_audio(channel, muted))
 
     async def monitor(self, spied: str, supervisor_endpoint: str, mode: MonitorMode) -> None:
         try:

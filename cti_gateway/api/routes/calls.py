@@ -150,6 +150,45 @@ async def remove_party(
 
 
 @router.post(
+    "/calls/{call_id}/conference",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=schemas.CommandAccepted,
+    responses=_ERRORS,
+)
+async def conference(
+    call_id: str, body: schemas.Conference, principal: CallsWriter, control: Control
+) -> schemas.CommandAccepted:
+    """Make the call a conference: ring `to` into it, or merge the consultation `transfer_id` into it."""
+    return await control.conference(principal, call_id, body)
+
+
+@router.post(
+    "/calls/{call_id}/mute",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=schemas.CommandAccepted,
+    responses=_ERRORS,
+)
+async def mute(
+    call_id: str, principal: CallsWriter, control: Control, body: schemas.PartyChoice | None = None
+) -> schemas.CommandAccepted:
+    """Stop passing what `party` (by default the agent) says to the others on the call."""
+    return await control.mute(principal, call_id, body or schemas.PartyChoice(), muted=True)
+
+
+@router.post(
+    "/calls/{call_id}/unmute",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=schemas.CommandAccepted,
+    responses=_ERRORS,
+)
+async def unmute(
+    call_id: str, principal: CallsWriter, control: Control, body: schemas.PartyChoice | None = None
+) -> schemas.CommandAccepted:
+    """Let `party` (by default the agent) be heard again."""
+    return await control.mute(principal, call_id, body or schemas.PartyChoice(), muted=False)
+
+
+@router.post(
     "/calls/{call_id}/monitor",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=schemas.CommandAccepted,

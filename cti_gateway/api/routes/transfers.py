@@ -45,3 +45,14 @@ async def complete(transfer_id: str, principal: CallsWriter, control: Control) -
 async def cancel(transfer_id: str, principal: CallsWriter, control: Control) -> schemas.TransferView:
     """Drop the consulted party and go back to the held customer."""
     return await control.cancel_transfer(principal, transfer_id)
+
+
+@router.post(
+    "/transfers/{transfer_id}/swap",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=schemas.TransferView,
+    responses=_ERRORS,
+)
+async def swap(transfer_id: str, principal: CallsWriter, control: Control) -> schemas.TransferView:
+    """Alternate between the consulted party and the held customer; the other one waits on hold."""
+    return await control.swap_transfer(principal, transfer_id)

@@ -137,6 +137,48 @@ def test_recording_uses_mixmonitor_and_pause_mutes_both_directions_as_recorded()
     }
 
 
+def test_a_swap_feeds_the_atxferswap_digits_to_the_transferer_as_received_dtmf() -> None:
+    swap = [
+        ami_actions.swap_digit("Local/1001@agents-00000001;1", d)
+        for d in DialplanSettings().atxfer_swap_digits
+    ]
+
+    assert [(a.name, a.fields["Digit"], a.fields["Receive"]) for a in swap] == [
+        ("PlayDTMF", "*", "true"),
+        ("PlayDTMF", "4", "true"),
+    ]
+
+
+def test_a_conference_moves_a_bridged_pair_with_one_dual_redirect_and_rings_the_new_party() -> None:
+    dialplan = DialplanSettings()
+    moves = ami_actions.redirect_to_conference(["A;1", "B;1", "C;1"], "cti42", dialplan)
+    ring = ami_actions.ring_into_conference(Destination("e164", "+34911234567"), "cti42", dialplan)
+
+    assert [dict(a.fields) for a in moves] == [
+        {
+            "Channel": "A;1",
+            "Context": "conf",
+            "Exten": "roomcti42",
+            "Priority": 1,
+            "ExtraChannel": "B;1",
+            "ExtraContext": "conf",
+            "ExtraExten": "roomcti42",
+            "ExtraPriority": 1,
+        },
+        {"Channel": "C;1", "Context": "conf", "Exten": "roomcti42", "Priority": 1},
+    ]
+    assert (ring.fields["Channel"], ring.fields["Exten"]) == ("Local/34911234567@dial-out", "roomcti42")
+
+
+def test_mute_is_muteaudio_on_what_the_phone_says() -> None:
+    assert dict(ami_actions.mute_audio("X;1", muted=True).fields) == {
+        "Channel": "X;1",
+        "Direction": "in",
+        "State": "on",
+    }
+    assert ami_actions.mute_audio("X;1", muted=False).fields["State"] == "off"
+
+
 def test_e164_numbers_are_dialled_with_the_configured_prefix_instead_of_plus() -> None:
     number = Destination("e164", "+34911234567")
 
@@ -220,6 +262,22 @@ async def test_blind_transfer_sends_the_customer_to_another_agent(live_pbx: Live
             "agent 1002 rung",
         )
         assert dial.fields["Channel"] == customer
+        await _customer_hangs_up_last(control, observer, customer)
+
+
+async def _customer_hangs_up_last(
+    control: AsteriskCallControl, observer: LinkObserver, customer: str
+) -> None:
+    """After a transfer or retrieve the customer's Local pair is still up; its hangup ends both halves."""
+    await observer.event(
+        lambda e: e.name == "BridgeEnter" and e.fields.get("Channel") == customer, 5, "customer bridged again"
+    )
+    assert not any(_about("Hangup", customer.removesuffix(";1"))(e) for e in observer.events)
+
+    await control.hang_up(customer)
+
+    await observer.event(_about("Hangup", customer), 5, "customer ;1 hung up")
+    await observer.event(_about("Hangup", customer.removesuffix("1") + "2"), 5, "customer ;2 hung up")
 
 
 async def test_hold_parks_the_customer_and_retrieve_rings_the_agent_again(live_pbx: LivePbx) -> None:
@@ -250,6 +308,7 @@ async def test_hold_parks_the_customer_and_retrieve_rings_the_agent_again(live_p
             5,
             "the parked customer dials agent 1001",
         )
+        await _customer_hangs_up_last(control, observer, customer)
 
 
 async def test_dtmf_is_played_digit_by_digit_towards_the_customer(live_pbx: LivePbx) -> None:

@@ -63,6 +63,39 @@ async def _connected_call(rig: ControlRig, headers: dict[str, str]) -> dict[str,
     raise AssertionError(f"call never connected: {latest}")
 
 
+async def _talking_with(rig: ControlRig, call_id: str, agent_id: str) -> None:
+    """Wait until `agent_id` talks on the call (after a transfer or a retrieve)."""
+    headers = await rig.integration_token(Scope.CALLS_READ)
+    latest: dict[str, Any] = {}
+    deadline = asyncio.get_running_loop().time() + 10
+    while asyncio.get_running_loop().time() < deadline:
+        latest = await _call(rig, headers, call_id)
+        if _party(latest, agent_id=agent_id, state="talking"):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"agent {agent_id} never talked on the call: {latest}")
+
+
+async def _customer_hangs_up_and_the_call_ends(rig: ControlRig, call: dict[str, Any]) -> None:
+    """The customer's leg is still up after the transfer or retrieve; hanging it up ends the call."""
+    headers = await rig.integration_token(Scope.CALLS_READ, Scope.CALLS_WRITE)
+    customer = next(p for p in call["parties"] if p["agent_id"] is None)
+    assert not any(e.type == "call.ended" and e.call_id == call["call_id"] for e in rig.events)
+
+    response = await rig.http.delete(
+        f"/api/v1/calls/{call['call_id']}/parties/{customer['party_id']}", headers=headers
+    )
+
+    assert response.status_code == 202, response.text
+    await wait_until(
+        lambda: any(e.type == "call.ended" and e.call_id == call["call_id"] for e in rig.events),
+        10,
+        "call.ended after the customer hung up",
+    )
+    hangups = rig.actions_named("Hangup")
+    assert hangups[-1]["Channel"] == customer["channel"]
+
+
 async def test_click_to_call_rings_the_agent_first_and_appears_in_get_calls(rig: ControlRig) -> None:
     headers = await rig.agent_token("1001")
 
@@ -81,6 +114,10 @@ async def test_click_to_call_rings_the_agent_first_and_appears_in_get_calls(rig:
     listed = (await rig.http.get("/api/v1/calls", headers=headers)).json()["calls"]
     assert [c["call_id"] for c in listed] == [placed["call_id"]]
     assert listed[0]["attached"]["crm_case"] == "C-42"
+    assert listed[0]["attached"]["dnis"] == "2001"
+    assert "CTI_DNIS=2001" in originate["Variable"]  # attached before the agent's phone rings
+    ringing = next(e for e in rig.events if e.type == "call.ringing" and e.call_id == placed["call_id"])
+    assert ringing.data["attached"]["dnis"] == "2001"
     assert _party(listed[0], agent_id="1001") is not None
 
 
@@ -144,6 +181,8 @@ async def test_blind_transfer_hands_the_customer_to_another_agent(rig: ControlRi
         10,
         "call.transferred",
     )
+    await _talking_with(rig, call["call_id"], "1002")
+    await _customer_hangs_up_and_the_call_ends(rig, call)
 
 
 async def test_hold_parks_the_customer_and_retrieve_rings_the_agent_back(rig: ControlRig) -> None:
@@ -175,6 +214,8 @@ async def test_hold_parks_the_customer_and_retrieve_rings_the_agent_back(rig: Co
         10,
         "call.retrieved",
     )
+    await _talking_with(rig, call["call_id"], "1001")
+    await _customer_hangs_up_and_the_call_ends(rig, call)
 
 
 async def test_retrieve_of_a_call_that_is_not_held_is_a_conflict(rig: ControlRig) -> None:
