@@ -225,10 +225,12 @@ async def test_originate_returns_the_agent_leg_as_soon_as_asterisk_creates_it(li
 
 
 async def test_an_originate_asterisk_refuses_raises_instead_of_waiting(live_pbx: LivePbx) -> None:
+    # A channel technology Asterisk lacks fails before any channel exists (OriginateResponse Failure).
+    # (`Local/nowhere` would not do: Asterisk creates the Local pair first and fails it afterwards.)
     client = live_pbx.ami_client()
     control = AsteriskCallControl(client, originate_wait_seconds=3)
     async with running(client):
-        request = OriginateRequest("Local/nowhere", CUSTOMER, uuid.uuid4().hex)
+        request = OriginateRequest("Bogus/nowhere", CUSTOMER, uuid.uuid4().hex)
         with pytest.raises((OriginateFailed, PbxRefused)):
             await control.originate(request)
 
