@@ -22,6 +22,7 @@ from cti_gateway.hub import EventHub
 from cti_gateway.ports.bus import EventBus
 from cti_gateway.ports.pbx import LinkState, PbxLink, PbxSnapshot
 from cti_gateway.ports.store import ApiTokenStore, CallRecordStore
+from cti_gateway.recordings import RecordingService
 from cti_gateway.screen_pops import AgentDirectory
 
 log = structlog.get_logger(__name__)
@@ -73,6 +74,7 @@ class Gateway:
     agents: AgentDirectory
     control: CallControlService
     channels: ChannelRegistry = field(default_factory=ChannelRegistry)
+    recordings: RecordingService | None = None
     agent_states: AgentStateService | None = None
     agent_roster: AgentRoster | None = None
     on_start: list[Hook] = field(default_factory=list)

@@ -13,6 +13,7 @@ import structlog
 from adapters.asterisk.ami import AmiClient
 from adapters.asterisk.ari import AriClient, AriEventLink
 from adapters.asterisk.call_control import AsteriskCallControl, DialplanSettings
+from adapters.asterisk.recordings import AriRecordingArchive
 from adapters.bus import InProcessBus, RedisStreamsBus
 from adapters.directories import open_customer_directory
 from adapters.storage import (
@@ -21,6 +22,7 @@ from adapters.storage import (
     SqlApiTokenStore,
     SqlCallRecordStore,
     SqlIdempotencyStore,
+    SqlRecordingOwners,
     SqlWebhookOutbox,
     SqlWebhookSubscriptionStore,
     WriteBehindCallRecordStore,
@@ -36,6 +38,7 @@ from cti_gateway.events import CtiEvent, EventSink
 from cti_gateway.gateway import DATABASE_MIGRATING, Gateway, Hook
 from cti_gateway.hub import EventHub, HubLimits
 from cti_gateway.ports.bus import EventBus
+from cti_gateway.recordings import RecordingService
 from cti_gateway.screen_pops import AgentDirectory, ScreenPopService
 from cti_gateway.settings import Settings
 from cti_gateway.webhooks import WebhookDispatcher
@@ -118,6 +121,7 @@ async def build_gateway(settings: Settings) -> Gateway:
     if webhooks is not None:
         on_stop += [webhooks.stop, sender.aclose]
 
+    recording_owners = SqlRecordingOwners(database)
     control = CallControlService(
         pbx=AsteriskCallControl(
             ami,
@@ -135,6 +139,7 @@ async def build_gateway(settings: Settings) -> Gateway:
         endpoint_for_agent=lambda agent_id: agent.endpoint if (agent := agents.get(agent_id)) else None,
         idempotency=SqlIdempotencyStore(database),
         webhooks=webhooks,
+        recording_owners=recording_owners,
         default_region=settings.default_region,
     )
 
@@ -160,6 +165,7 @@ async def build_gateway(settings: Settings) -> Gateway:
         calls=tracker,
         agents=agents,
         control=control,
+        recordings=RecordingService(AriRecordingArchive(ari_client), recording_owners),
         agent_states=agent_states,
         agent_roster=roster,
         on_start=on_start,

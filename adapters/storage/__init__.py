@@ -12,6 +12,7 @@ from adapters.storage.call_control_stores import (
 )
 from adapters.storage.database import Database, UnsupportedDatabaseUrl, create_engine_for_url
 from adapters.storage.outbox import WriteBehindCallRecordStore
+from adapters.storage.recording_store import SqlRecordingOwners
 from adapters.storage.repositories import ApiTokenRepository, CallRecordRepository
 from adapters.storage.schema import database_status, downgrade_database, head_revision, upgrade_database
 from adapters.storage.stores import SqlApiTokenStore, SqlCallRecordStore
@@ -24,6 +25,7 @@ __all__ = [
     "SqlApiTokenStore",
     "SqlCallRecordStore",
     "SqlIdempotencyStore",
+    "SqlRecordingOwners",
     "SqlWebhookOutbox",
     "SqlWebhookSubscriptionStore",
     "UnsupportedDatabaseUrl",

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from cti_gateway import __version__
-from cti_gateway.api.routes import agents, calls, health, transfers, ws
+from cti_gateway.api.routes import agents, calls, health, recordings, transfers, ws
 from cti_gateway.auth.tokens import TokenAuthenticator
 from cti_gateway.gateway import Gateway
 from cti_gateway.runtime import settle_heap
@@ -37,9 +37,11 @@ def create_app(gateway: Gateway) -> FastAPI:
     app.state.authenticator = TokenAuthenticator(gateway.api_tokens)
     app.state.call_control = gateway.control
     app.state.agent_roster = gateway.agent_roster
+    app.state.recordings = gateway.recordings
     app.include_router(health.router)
     app.include_router(calls.router)
     app.include_router(transfers.router)
     app.include_router(agents.router)
+    app.include_router(recordings.router)
     app.include_router(ws.router)
     return app

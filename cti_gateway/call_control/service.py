@@ -50,6 +50,8 @@ from cti_gateway.calls.actions import allowed_actions
 from cti_gateway.calls.model import AttachedDataKey, Call, CallAction, Party, PartyRole
 from cti_gateway.calls.tracker import ATTACHED_VARIABLE_PREFIX
 from cti_gateway.calls.view import call_view
+from cti_gateway.recordings.model import RecordingOwner
+from cti_gateway.recordings.port import RecordingOwners
 
 log = structlog.get_logger(__name__)
 
@@ -107,6 +109,8 @@ class CallControlService:
     endpoint_for_agent: Callable[[str], str | None]
     idempotency: IdempotencyStore
     webhooks: WebhookSubscriptions | None = None
+    recording_owners: RecordingOwners | None = None
+    """Where each recording started here is noted with its call and agents (for `/api/v1/recordings`)."""
     default_region: str = "US"
     max_extension_length: int = DEFAULT_MAX_EXTENSION_LENGTH
     channel_variables: tuple[tuple[str, str], ...] = ()
@@ -414,6 +418,7 @@ class CallControlService:
             actor = self._acting_party(principal, call, None)
             self._require(actor, CallAction.RECORD)
             recording = _Recording(f"call-{call_id}-{uuid.uuid4().hex[:8]}".replace(";", "_"), actor.channel)
+            await self._remember_owner(call, recording)
             await self.pbx.start_recording(actor.channel, recording.recording_id)
             self._recordings[call_id] = recording
             return self._recording_view(call_id, recording)
@@ -429,6 +434,22 @@ class CallControlService:
             await self.pbx.pause_recording(current.channel, False)
             current.state = "recording"
         return self._recording_view(call_id, current)
+
+    async def _remember_owner(self, call: Call, recording: _Recording) -> None:
+        """Note whose recording this is before the PBX writes it; a failure here never stops the recording."""
+        if self.recording_owners is None:
+            return
+        agents = tuple(sorted({p.agent_id for p in call.parties.values() if p.agent_id is not None}))
+        owner = RecordingOwner(recording.recording_id, call.call_id, agents, recording.channel, _now())
+        try:
+            await self.recording_owners.remember(owner)
+        except Exception as exc:  # the store is down: record anyway; only integrations will list it
+            log.warning(
+                "recording owner not saved; agents will not see this recording",
+                recording=recording.recording_id,
+                call_id=call.call_id,
+                error=str(exc),
+            )
 
     # rules ----------------------------------------------------------------------------------
 

@@ -180,7 +180,7 @@ async def stored_recording_file(call: AriCall) -> Response:
     recording = call.context.engine.stored_recording(call.path["recording_name"])
     if recording is None:
         raise not_found(RECORDING_NOT_FOUND)
-    media_type = "audio/wav" if recording.format == "wav" else "application/octet-stream"
+    media_type = f"audio/{recording.format}"  # Asterisk: "<media type>/<file extension>"
     return Response(recording_file(recording), media_type=media_type)
 
 

@@ -272,18 +272,35 @@ async def app_mixmonitor(engine: Engine, ch: Channel, data: str) -> bool:
 
 
 def start_mixmonitor(engine: Engine, ch: Channel, filename: str) -> None:
-    """Begin (simulated) recording of a channel."""
-    path = filename if filename.startswith("/") else f"/var/spool/asterisk/monitor/{filename}"
+    """Begin (simulated) recording of a channel; a file under the recording dir becomes an ARI stored one."""
+    path = filename if filename.startswith("/") else f"{engine.config.monitor_dir}/{filename}"
     ch.mixmonitor_file = path
+    ch.mixmonitor_started_at = engine.now()
+    engine.media.mixmonitor_file_written(path, 0.0)
+
+    def close_at_hangup() -> None:
+        _close_mixmonitor_file(engine, ch)
+
+    ch.on_end.append(close_at_hangup)
     engine.set_channel_var(ch, "MIXMONITOR_FILENAME", path)
     engine.publish(m.MixMonitorStarted(timestamp=engine.now(), channel=ch.snapshot()))
 
 
-def stop_mixmonitor(engine: Engine, ch: Channel) -> bool:
-    """End recording; False if none was running."""
-    if ch.mixmonitor_file is None:
+def _close_mixmonitor_file(engine: Engine, ch: Channel) -> bool:
+    """Finish the file with its length (muted stretches are silence, so they count); False if none."""
+    path = ch.mixmonitor_file
+    if path is None:
         return False
     ch.mixmonitor_file = None
+    seconds = max(0.0, (engine.now() - ch.mixmonitor_started_at) * engine.speed)
+    engine.media.mixmonitor_file_written(path, seconds)
+    return True
+
+
+def stop_mixmonitor(engine: Engine, ch: Channel) -> bool:
+    """End recording (the file stays); False if none was running. A hangup closes the file silently."""
+    if not _close_mixmonitor_file(engine, ch):
+        return False
     engine.publish(m.MixMonitorStopped(timestamp=engine.now(), channel=ch.snapshot()))
     return True
 

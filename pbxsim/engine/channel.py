@@ -75,6 +75,7 @@ class Channel:
     cdr_segments: list[dict[str, str]] = field(default_factory=list)
     is_dial_peer: bool = False
     mixmonitor_file: str | None = None
+    mixmonitor_started_at: float = 0.0
     held: bool = False
     interrupted: asyncio.Event = field(default_factory=asyncio.Event)
     stasis_released: asyncio.Event = field(default_factory=asyncio.Event)

@@ -57,6 +57,10 @@ class EngineConfig:
     dialplan_path: Path | None = None
     queues_path: Path | None = None
     system_name: str = "pbxsim"
+    recording_dir: str = "/var/spool/asterisk/recording"
+    """Asterisk's `<astspooldir>/recording`: files written here are ARI stored recordings."""
+    monitor_dir: str = "/var/spool/asterisk/monitor"
+    """Where MixMonitor puts a file given without a directory."""
 
 
 class Hangup(Exception):

@@ -12,6 +12,7 @@ and RecordingStarted/Finished, with which state and duration (wire INDEX items 2
 from __future__ import annotations
 
 import asyncio
+import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -391,6 +392,24 @@ class MediaCenter:
     def stored_recording(self, name: str) -> StoredRecording | None:
         """One stored recording."""
         return self._stored.get(name)
+
+    def mixmonitor_file_written(self, path: str, seconds: float) -> StoredRecording | None:
+        """A MixMonitor file: under the recording dir it is listed as stored `<relative path sans ext>`.
+
+        Asterisk's ARI lists whatever files lie in `<astspooldir>/recording`, including MixMonitor's,
+        and a file still being written shows up too; elsewhere (the monitor dir) ARI never sees it.
+        """
+        root = posixpath.normpath(self._engine.config.recording_dir)
+        normalised = posixpath.normpath(path)
+        if not normalised.startswith(root + "/"):
+            return None
+        relative = normalised[len(root) + 1 :]
+        stem, dot, extension = relative.rpartition(".")
+        if not dot or "/" in extension:
+            stem, extension = relative, "raw"  # MixMonitor's default format without an extension
+        recording = StoredRecording(stem, extension, seconds)
+        self._stored[stem] = recording
+        return recording
 
     def copy_stored_recording(self, name: str, destination: str) -> StoredRecording:
         """Duplicate a stored recording under a new name (which must be free)."""

@@ -85,6 +85,29 @@ class AriRest:
                 path=path,
             ) from exc
 
+    async def open_stream(self, path: str) -> httpx.Response:
+        """`GET path` for a binary body (a recording's file): the open response, its body not yet read.
+
+        Error statuses raise like `call`. The caller reads `aiter_bytes()` and must `aclose()` it.
+        """
+        check_text(path, "ARI path")
+        try:
+            response = await self._http.send(self._http.build_request("GET", path), stream=True)
+        except httpx.RequestError as exc:
+            raise AriUnavailable(
+                f"Asterisk ARI at {self.base_url} did not answer ({type(exc).__name__}: {exc}); "
+                "is Asterisk running and http.conf/ari.conf enabled?",
+                method="GET",
+                path=path,
+            ) from exc
+        if response.status_code >= 400:
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+            raise error_for_status(response.status_code, body, method="GET", path=path)
+        return response
+
     async def aclose(self) -> None:
         """Close the pooled HTTP connections."""
         await self._http.aclose()

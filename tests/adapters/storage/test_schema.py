@@ -28,6 +28,7 @@ GATEWAY_TABLES = {
     "webhook_subscriptions",
     "webhook_deliveries",
     "agents",
+    "recordings",
 }
 
 

@@ -2,7 +2,13 @@
 
 from adapters.asterisk.ari.resources.bridges import Bridges
 from adapters.asterisk.ari.resources.channels import Channels
-from adapters.asterisk.ari.resources.media import LiveRecordings, Playbacks, Recordings, StoredRecordings
+from adapters.asterisk.ari.resources.media import (
+    LiveRecordings,
+    Playbacks,
+    Recordings,
+    StoredRecordingFile,
+    StoredRecordings,
+)
 from adapters.asterisk.ari.resources.system import Applications, AsteriskSystem
 
 __all__ = [
@@ -13,5 +19,6 @@ __all__ = [
     "LiveRecordings",
     "Playbacks",
     "Recordings",
+    "StoredRecordingFile",
     "StoredRecordings",
 ]

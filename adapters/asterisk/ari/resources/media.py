@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
 
 from adapters.asterisk.ari.inputs import path_segment
 from adapters.asterisk.ari.models import LiveRecording, Playback, StoredRecording
@@ -65,6 +69,24 @@ class LiveRecordings:
         await self._rest.call("DELETE", f"{self._path(name)}/mute")
 
 
+@dataclass(frozen=True, slots=True)
+class StoredRecordingFile:
+    """A stored recording's audio as ARI sends it; read `chunks()` once, then `aclose()`."""
+
+    content_type: str
+    """Asterisk's `<media type>/<file extension>`, e.g. `audio/wav`."""
+    size: int | None
+    _response: httpx.Response
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        """The file's bytes as they arrive."""
+        return self._response.aiter_bytes()
+
+    async def aclose(self) -> None:
+        """Release the HTTP connection (safe to call twice)."""
+        await self._response.aclose()
+
+
 class StoredRecordings:
     """Finished recordings kept on the Asterisk server."""
 
@@ -84,6 +106,19 @@ class StoredRecordings:
         """One stored recording; `AriNotFound` if it was deleted or cancelled."""
         data = await self._rest.call("GET", self._path(name))
         return as_model(StoredRecording, data, "GET /recordings/stored/{name}")
+
+    async def file(self, name: str) -> StoredRecordingFile:
+        """The recording's file (`GET /recordings/stored/{name}/file`, Asterisk 14+); `AriNotFound` if gone.
+
+        Asterisk answers 403 when it lists the recording but cannot open its file (permissions).
+        """
+        response = await self._rest.open_stream(f"{self._path(name)}/file")
+        length = response.headers.get("content-length")
+        return StoredRecordingFile(
+            content_type=response.headers.get("content-type", "application/octet-stream"),
+            size=int(length) if length and length.isdigit() else None,
+            _response=response,
+        )
 
     async def delete(self, name: str) -> None:
         """Delete a stored recording."""

@@ -104,6 +104,7 @@ OPERATIONS: list[tuple[str, Operation, Any]] = [
     ("recordings.stored.list", lambda a: a.recordings.stored.list(), [{"name": "r1", "format": "wav"}]),
     ("recordings.stored.get", lambda a: a.recordings.stored.get("r1"), {"name": "r1", "format": "wav"}),
     ("recordings.stored.delete", lambda a: a.recordings.stored.delete("r1"), None),
+    ("recordings.stored.file", lambda a: a.recordings.stored.file("r1"), ["binary body"]),
     (
         "recordings.stored.copy",
         lambda a: a.recordings.stored.copy("r1", "r2"),
