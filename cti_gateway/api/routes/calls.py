@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 
+from cti_gateway.api.routes.command_routes import command_routes
 from cti_gateway.auth.dependencies import CallsReader, CallsWriter
 from cti_gateway.call_control import schemas
 from cti_gateway.call_control.http_errors import CallControlRoute
@@ -25,6 +26,9 @@ _ERRORS: dict[int | str, dict[str, str]] = {
     409: {"description": "The call's state does not allow it, or Asterisk refused the action."},
     503: {"description": "The PBX link is down; nothing was sent. Retry after Retry-After seconds."},
 }
+
+
+_accepted = command_routes(router, _ERRORS)
 
 
 class CallControlNotConfigured(RuntimeError):
@@ -77,45 +81,25 @@ async def get_call(call_id: str, principal: CallsReader, control: Control) -> sc
     return schemas.CallView.model_validate(control.get_call(principal, call_id))
 
 
-@router.post(
-    "/calls/{call_id}/hangup",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/hangup")
 async def hang_up(call_id: str, principal: CallsWriter, control: Control) -> schemas.CommandAccepted:
     """End the call for everyone on it."""
     return await control.hang_up(principal, call_id)
 
 
-@router.post(
-    "/calls/{call_id}/hold",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/hold")
 async def hold(call_id: str, principal: CallsWriter, control: Control) -> schemas.CommandAccepted:
     """Park the customer side on music on hold (the agent's phone is released until retrieve)."""
     return await control.hold(principal, call_id)
 
 
-@router.post(
-    "/calls/{call_id}/retrieve",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/retrieve")
 async def retrieve(call_id: str, principal: CallsWriter, control: Control) -> schemas.CommandAccepted:
     """Take the call off hold: the agent's phone rings and reconnects with the customer."""
     return await control.retrieve(principal, call_id)
 
 
-@router.post(
-    "/calls/{call_id}/dtmf",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/dtmf")
 async def send_dtmf(
     call_id: str, body: schemas.Dtmf, principal: CallsWriter, control: Control
 ) -> schemas.CommandAccepted:
@@ -123,12 +107,7 @@ async def send_dtmf(
     return await control.send_dtmf(principal, call_id, body)
 
 
-@router.post(
-    "/calls/{call_id}/transfer",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.TransferView,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/transfer", schemas.TransferView)
 async def transfer(
     call_id: str, body: schemas.Transfer, principal: CallsWriter, control: Control
 ) -> schemas.TransferView:
@@ -136,12 +115,7 @@ async def transfer(
     return await control.transfer(principal, call_id, body)
 
 
-@router.delete(
-    "/calls/{call_id}/parties/{party_id}",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/parties/{party_id}", method="DELETE")
 async def remove_party(
     call_id: str, party_id: str, principal: CallsWriter, control: Control
 ) -> schemas.CommandAccepted:
@@ -149,12 +123,7 @@ async def remove_party(
     return await control.remove_party(principal, call_id, party_id)
 
 
-@router.post(
-    "/calls/{call_id}/conference",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/conference")
 async def conference(
     call_id: str, body: schemas.Conference, principal: CallsWriter, control: Control
 ) -> schemas.CommandAccepted:
@@ -162,12 +131,7 @@ async def conference(
     return await control.conference(principal, call_id, body)
 
 
-@router.post(
-    "/calls/{call_id}/mute",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/mute")
 async def mute(
     call_id: str, principal: CallsWriter, control: Control, body: schemas.PartyChoice | None = None
 ) -> schemas.CommandAccepted:
@@ -175,12 +139,7 @@ async def mute(
     return await control.mute(principal, call_id, body or schemas.PartyChoice(), muted=True)
 
 
-@router.post(
-    "/calls/{call_id}/unmute",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/unmute")
 async def unmute(
     call_id: str, principal: CallsWriter, control: Control, body: schemas.PartyChoice | None = None
 ) -> schemas.CommandAccepted:
@@ -188,12 +147,7 @@ async def unmute(
     return await control.mute(principal, call_id, body or schemas.PartyChoice(), muted=False)
 
 
-@router.post(
-    "/calls/{call_id}/monitor",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.CommandAccepted,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/monitor")
 async def monitor(
     call_id: str, body: schemas.Monitor, principal: CallsReader, control: Control
 ) -> schemas.CommandAccepted:
@@ -201,12 +155,7 @@ async def monitor(
     return await control.monitor(principal, call_id, body)
 
 
-@router.post(
-    "/calls/{call_id}/recording",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.RecordingView,
-    responses=_ERRORS,
-)
+@_accepted("/calls/{call_id}/recording", schemas.RecordingView)
 async def recording(
     call_id: str, body: schemas.Recording, principal: CallsWriter, control: Control
 ) -> schemas.RecordingView:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter
 
 from cti_gateway.api.routes.calls import Control
+from cti_gateway.api.routes.command_routes import command_routes
 from cti_gateway.auth.dependencies import CallsReader, CallsWriter
 from cti_gateway.call_control import schemas
 from cti_gateway.call_control.http_errors import CallControlRoute
@@ -20,39 +21,27 @@ _ERRORS: dict[int | str, dict[str, str]] = {
 }
 
 
+_accepted = command_routes(router, _ERRORS)
+
+
 @router.get("/transfers/{transfer_id}", response_model=schemas.TransferView, responses=_ERRORS)
 async def get_transfer(transfer_id: str, principal: CallsReader, control: Control) -> schemas.TransferView:
     return control.get_transfer(principal, transfer_id)
 
 
-@router.post(
-    "/transfers/{transfer_id}/complete",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.TransferView,
-    responses=_ERRORS,
-)
+@_accepted("/transfers/{transfer_id}/complete", schemas.TransferView)
 async def complete(transfer_id: str, principal: CallsWriter, control: Control) -> schemas.TransferView:
     """Connect the held customer with the consulted party; the transferring agent leaves."""
     return await control.complete_transfer(principal, transfer_id)
 
 
-@router.post(
-    "/transfers/{transfer_id}/cancel",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.TransferView,
-    responses=_ERRORS,
-)
+@_accepted("/transfers/{transfer_id}/cancel", schemas.TransferView)
 async def cancel(transfer_id: str, principal: CallsWriter, control: Control) -> schemas.TransferView:
     """Drop the consulted party and go back to the held customer."""
     return await control.cancel_transfer(principal, transfer_id)
 
 
-@router.post(
-    "/transfers/{transfer_id}/swap",
-    status_code=status.HTTP_202_ACCEPTED,
-    response_model=schemas.TransferView,
-    responses=_ERRORS,
-)
+@_accepted("/transfers/{transfer_id}/swap", schemas.TransferView)
 async def swap(transfer_id: str, principal: CallsWriter, control: Control) -> schemas.TransferView:
     """Alternate between the consulted party and the held customer; the other one waits on hold."""
     return await control.swap_transfer(principal, transfer_id)
