@@ -8,18 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
 from cti_gateway.call_control.destinations import Destination
-
-
-class MonitorMode(StrEnum):
-    """How a supervisor joins an agent's call: hear both sides, talk to the agent only, or talk to both."""
-
-    LISTEN = "listen"
-    WHISPER = "whisper"
-    BARGE = "barge"
+from cti_gateway.calls.model import MonitorMode
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, JsonValue
 
 from cti_gateway.call_control.destinations import refuse_control_characters
-from cti_gateway.call_control.port import MonitorMode
+from cti_gateway.calls.model import MonitorMode
 
 PbxText = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(refuse_control_characters)]
 """Text that may end up in an AMI header: no CR, LF or other control character."""

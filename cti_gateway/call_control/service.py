@@ -503,7 +503,7 @@ class CallControlService:
             if principal.kind is PrincipalKind.AGENT and party.agent_id != principal.agent_id:
                 raise NotYourCall(f"party {party_id} is not agent {principal.agent_id}")
             return party
-        active = call.active_parties()
+        active = [p for p in call.active_parties() if p.role is not PartyRole.SUPERVISOR]
         if principal.kind is PrincipalKind.AGENT:
             mine = [p for p in active if p.agent_id == principal.agent_id]
         else:

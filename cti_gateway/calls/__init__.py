@@ -11,10 +11,19 @@ Contract (other folders code against this):
   `attach(call_id, updates)` (raises `UnknownCallError`; emits `call.data_updated`).
 * Events are emitted synchronously, in PBX order. Each `CtiEvent.data` is `call_view(call)` plus,
   where the event concerns one participant, `party` (a `party_view`): `call.ringing`,
-  `call.answered`, `call.held`, `call.retrieved`.
+  `call.answered`, `call.held`, `call.retrieved`, `call.party_left`.
   `call.transferred` adds `kind` (blind|attended); `call.conferenced` adds `conference`;
   `call.ended` adds `cause`, `cause_text` (and `reason: "resync"` when a resync ended it); `call.data_updated`
-  adds `changed`. The audience is the agents among the parties plus the call's queue.
+  adds `changed`. The audience is the agents among the parties (ended ones included) plus the call's queue.
+* `call.party_left` (party in state `ended`, with `end_cause`) reports one participant leaving a call that
+  goes on: a losing ringer, a transferer, a supervisor. It is not sent when the departure merely starts
+  the call's end (the other party is about to hang up too): `call.ended` covers that. After a resync it
+  carries `reason: "resync"`.
+* Supervisors: a ChanSpy spyer (`ChanSpyStart`) or a phone bridged with an ARI snoop (`Snoop/<id>-n`)
+  joins the monitored call as a party with role `supervisor` and `monitor_mode` listen|whisper|barge
+  (null when unknown: ARI snoops). Joining is `call.answered` with that party; the phone's own call, if it
+  was announced (it rang first), ends with `reason: "merged"` and `merged_into`. Leaving (`ChanSpyStop`,
+  snoop gone, hangup) is `call.party_left`; a supervisor never keeps the monitored call alive.
 * A call's `call_id` never changes; `call.created` comes first and `call.ended` exactly once, last.
 * `call_view(call)` is the JSON of `GET /calls/{id}`: ids, direction, state, queue, times, `attached`,
   `parties` (each with `allowed_actions`) and the call-wide union `allowed_actions`.
@@ -28,6 +37,7 @@ from cti_gateway.calls.model import (
     Call,
     CallAction,
     CallDirection,
+    MonitorMode,
     Party,
     PartyRole,
     PartyState,
@@ -44,6 +54,7 @@ __all__ = [
     "CallAction",
     "CallDirection",
     "CallTracker",
+    "MonitorMode",
     "Party",
     "PartyRole",
     "PartyState",

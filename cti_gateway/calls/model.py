@@ -31,6 +31,17 @@ class PartyState(StrEnum):
     ENDED = "ended"
 
 
+class MonitorMode(StrEnum):
+    """How a supervisor takes part: hears both sides, talks to the agent only, or talks to both.
+
+    The monitor REST API asks for one; the tracker reads it from ChanSpy's options (`q`, `w`/`W`, `B`).
+    """
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"
+
+
 class CallDirection(StrEnum):
     """Inbound: a customer called us; outbound: we called out (click-to-call, dialer); internal otherwise."""
 
@@ -131,6 +142,8 @@ class Party:
     ended_at: float | None = None
     end_cause: int | None = None
     end_cause_text: str = ""
+    monitor_mode: MonitorMode | None = None
+    """For a supervisor party: how it monitors, when the PBX told (ARI snoops do not)."""
 
     @property
     def is_active(self) -> bool:

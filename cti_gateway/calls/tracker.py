@@ -4,11 +4,17 @@ Channels are grouped into calls by Linkedid when they appear; afterwards a chann
 until a bridge joins it to another one (attended transfer, conference), when the younger call merges into
 the older. Local channel pairs are one participant: the `;1` half is the party, the `;2` half is its
 phone, unless the `;2` half dials on: then the pair is a mere routing hop and the dialed channel is the party.
+
+Supervisors join the call they monitor: a ChanSpy spyer on `ChanSpyStart` (its mode read from the
+ChanSpy options of the dialplan `Newexten` or the gateway's `OriginateResponse`), or the phone bridged
+with an ARI snoop channel `Snoop/<spied Uniqueid>-<n>`. They leave on `ChanSpyStop`, when the snoop goes,
+or when they hang up, and never keep the monitored call alive.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +24,7 @@ from cti_gateway.calls.model import (
     AttachedDataKey,
     Call,
     CallDirection,
+    MonitorMode,
     Party,
     PartyRole,
     PartyState,
@@ -37,6 +44,11 @@ IVR_DIGITS_VARIABLE = "DIGITS"
 """The variable the reference IVR's `Read()` fills; it becomes the `ivr_digits` attached data."""
 RESYNC_REASON = "resync"
 MERGED_REASON = "merged"
+MONITOR_STOPPED = "Monitoring stopped"
+"""The `end_cause_text` of a supervisor party whose ChanSpy or snoop ended before its phone hung up."""
+SPY_APPLICATIONS = frozenset({"ChanSpy", "ExtenSpy"})
+SNOOP_PREFIX = "Snoop/"
+_OPTION_ARGUMENTS = re.compile(r"\([^)]*\)")
 
 
 class UnknownCallError(KeyError):
@@ -67,6 +79,24 @@ def endpoint_of(channel_name: str) -> str:
     if dash and tail and all(c in "0123456789abcdef" for c in tail.lower()):
         return head
     return base
+
+
+def monitor_mode_of(spy_arguments: str) -> MonitorMode:
+    """The mode ChanSpy arguments (`<channel>,<options>`) ask for: `B` barge, `w`/`W` whisper, else listen."""
+    _, _, options = spy_arguments.partition(",")
+    options = _OPTION_ARGUMENTS.sub("", options)  # `g(grp)`, `e(ext)`, `v(-4)`: arguments, not options
+    if "B" in options:
+        return MonitorMode.BARGE
+    if "w" in options or "W" in options:
+        return MonitorMode.WHISPER
+    return MonitorMode.LISTEN
+
+
+def _snooped_unique_id(channel_name: str) -> str:
+    """`Snoop/<spied channel's Uniqueid>-00000001` names the channel it listens to; other names give ''."""
+    if not channel_name.startswith(SNOOP_PREFIX):
+        return ""
+    return channel_name[len(SNOOP_PREFIX) :].rpartition("-")[0]
 
 
 def _local_half(name: str) -> int:
@@ -101,6 +131,10 @@ class _Channel:
     gone: bool = False
     cause: int = 0
     cause_text: str = ""
+    spy_mode: MonitorMode | None = None
+    snoop: bool = False
+    monitoring: bool = False
+    via: _Channel | None = None
 
 
 @dataclass(slots=True, eq=False)
@@ -113,6 +147,7 @@ class _Tracked:
     last_cause: int | None = None
     last_cause_text: str = ""
     transferred_since_answer: bool = False
+    transferers: set[str] = field(default_factory=set)
 
 
 class CallTracker:
@@ -151,6 +186,10 @@ class CallTracker:
             "BlindTransfer": self._on_blind_transfer,
             "AttendedTransfer": self._on_attended_transfer,
             "ConfbridgeJoin": self._on_conference_join,
+            "Newexten": self._on_new_extension,
+            "OriginateResponse": self._on_originate_response,
+            "ChanSpyStart": self._on_spy_start,
+            "ChanSpyStop": self._on_spy_stop,
             "VarSet": self._on_variable,
             "Hangup": self._on_hangup,
         }
@@ -197,13 +236,18 @@ class CallTracker:
         """After a resync: end calls whose channels are gone, learn calls that were missed."""
         present = {channel.unique_id: channel for channel in snapshot.channels}
         for tracked in list(self._calls.values()):
+            left: list[Party] = []
             for channel in list(tracked.channels.values()):
                 if channel.unique_id not in present:
                     self._forget_channel(channel)
                     if channel.party is not None and channel.party.is_active:
                         self._end_party(tracked, channel.party, 0, "Gone after resync")
+                        left.append(channel.party)
             if not tracked.channels:
                 self._end_call(tracked, reason=RESYNC_REASON)
+            elif tracked.announced:
+                for party in left:
+                    self._emit(tracked, EventType.CALL_PARTY_LEFT, party=party, reason=RESYNC_REASON)
         missed = [channel for channel in snapshot.channels if channel.unique_id not in self._channels]
         by_linked_id: dict[str, list[ChannelSnapshot]] = {}
         for snapshot_channel in missed:
@@ -235,6 +279,12 @@ class CallTracker:
             one = self._names.get(name[:-1] + "1")
             if one is not None and not one.gone:
                 self._pair(one, channel)
+        spied = self._channels.get(_snooped_unique_id(name))
+        if spied is not None and spied.calling is not None:
+            # An ARI snoop taps the spied channel and is never a party; the phone bridged with it supervises.
+            channel.snoop = channel.monitoring = channel.hop = True
+            self._join(spied.calling, channel)
+            return
         tracked = channel.peer.calling if channel.peer is not None else None
         if tracked is None:
             tracked = self._by_linked_id.get(channel.linked_id)
@@ -384,6 +434,9 @@ class CallTracker:
             self._holding_bridges.add(bridge_id)
         members = self._bridges.setdefault(bridge_id, set())
         channel.bridge = bridge_id
+        if self._bridged_with_snoop(channel, members):
+            members.add(channel.unique_id)
+            return
         if bridge_id not in self._holding_bridges and channel.calling is not None:
             for other_id in list(members):
                 other = self._channels.get(other_id)
@@ -399,6 +452,10 @@ class CallTracker:
         self._bridges.get(bridge_id, set()).discard(channel.unique_id)
         if channel.bridge == bridge_id:
             channel.bridge = None
+        if channel.snoop:
+            self._release_supervisors_of(channel)
+        elif channel.via is not None:
+            self._stop_supervising(channel)
 
     def _on_bridge_destroy(self, fields: Mapping[str, Any]) -> None:
         bridge_id = _text(fields, "BridgeUniqueid")
@@ -531,6 +588,8 @@ class CallTracker:
         tracked = anchor.calling
         tracked.transferred_since_answer = True
         party = self._party_of(transferer)
+        if party is not None:
+            tracked.transferers.add(party.party_id)
         self._emit(
             tracked,
             EventType.CALL_TRANSFERRED,
@@ -552,6 +611,9 @@ class CallTracker:
             return
         tracked.transferred_since_answer = True
         party = self._party_of(original)
+        for transferer in (self._party_of(original), self._party_of(second)):
+            if transferer is not None:
+                tracked.transferers.add(transferer.party_id)
         self._emit(
             tracked,
             EventType.CALL_TRANSFERRED,
@@ -568,6 +630,167 @@ class CallTracker:
         channel.calling.call.conference = conference
         self._emit(channel.calling, EventType.CALL_CONFERENCED, party=party, conference=conference)
 
+    # supervisors -------------------------------------------------------------------------------
+
+    def _on_new_extension(self, fields: Mapping[str, Any]) -> None:
+        if _text(fields, "Application") in SPY_APPLICATIONS:
+            channel = self._channels.get(_text(fields, "Uniqueid"))
+            if channel is not None:
+                channel.spy_mode = monitor_mode_of(_text(fields, "AppData"))
+
+    def _on_originate_response(self, fields: Mapping[str, Any]) -> None:
+        """The gateway's monitor originates straight into ChanSpy; only this response shows its options."""
+        if _text(fields, "Application") in SPY_APPLICATIONS and _text(fields, "Response") == "Success":
+            channel = self._channels.get(_text(fields, "Uniqueid"))
+            if channel is not None:
+                channel.spy_mode = monitor_mode_of(_text(fields, "Data"))
+
+    def _on_spy_start(self, fields: Mapping[str, Any]) -> None:
+        spyer = self._channels.get(_text(fields, "SpyerUniqueid"))
+        spyee = self._channels.get(_text(fields, "SpyeeUniqueid"))
+        if spyer is None or spyee is None or spyee.calling is None or spyer is spyee:
+            return
+        self._join_as_supervisor(spyer, spyee.calling, spyer.spy_mode)
+
+    def _on_spy_stop(self, fields: Mapping[str, Any]) -> None:
+        spyer = self._channels.get(_text(fields, "SpyerUniqueid"))
+        if spyer is not None and spyer.monitoring and spyer.via is None:
+            self._stop_supervising(spyer)
+
+    def _bridged_with_snoop(self, channel: _Channel, members: set[str]) -> bool:
+        """A phone bridged with an ARI snoop supervises the snooped call instead of merging calls."""
+        others = [
+            o for o in (self._channels.get(uid) for uid in members) if o is not None and o is not channel
+        ]
+        if channel.snoop:
+            if channel.calling is not None:
+                for other in others:
+                    if not other.snoop and other.via is not channel:
+                        self._join_as_supervisor(other, channel.calling, None, via=channel)
+            return True
+        snoop = next((other for other in others if other.snoop), None)
+        if snoop is None:
+            return False
+        if snoop.calling is not None:
+            self._join_as_supervisor(channel, snoop.calling, None, via=snoop)
+        return True
+
+    def _release_supervisors_of(self, snoop: _Channel) -> None:
+        tracked = snoop.calling
+        if tracked is not None:
+            for channel in [c for c in tracked.channels.values() if c.via is snoop]:
+                self._stop_supervising(channel)
+
+    @staticmethod
+    def _carrier(channel: _Channel) -> _Channel:
+        """The channel that carries the party: a `;2` half running ChanSpy speaks for its `;1` half."""
+        return channel.peer if channel.half == 2 and channel.peer is not None else channel
+
+    def _join_as_supervisor(
+        self, spyer: _Channel, monitored: _Tracked, mode: MonitorMode | None, *, via: _Channel | None = None
+    ) -> None:
+        """Move a supervisor's phone into the call it monitors; its own call, now empty, ends as merged."""
+        holder = self._carrier(spyer)
+        old = holder.calling
+        party = holder.party if holder.party is not None and holder.party.is_active else None
+        if not monitored.announced or (
+            old is monitored and party is not None and party.role is PartyRole.SUPERVISOR
+        ):
+            return
+        for channel in (holder, holder.peer):
+            if channel is not None and not channel.gone and channel.calling is old:
+                if old is not None:
+                    old.channels.pop(channel.unique_id, None)
+                self._join(monitored, channel)
+                channel.monitoring = True
+        spyer.via = via
+        if old is not None and old is not monitored:
+            if party is not None and old.channels:
+                old.call.parties.pop(party.party_id, None)  # its call goes on without the supervisor
+            elif not old.channels:
+                self._retire(old, monitored, keep_linked_ids=False)
+        now = time.time()
+        if party is None:
+            party = Party(
+                party_id=holder.unique_id,
+                role=PartyRole.SUPERVISOR,
+                channel=holder.name,
+                unique_id=holder.unique_id,
+                number=holder.number or holder.exten,
+                name=holder.caller_name,
+                agent_id=self._agent_id(holder),
+                endpoint=endpoint_of(holder.name),
+                state=PartyState.TALKING,
+            )
+            holder.party = party
+        taken = monitored.call.parties.get(party.party_id)
+        if taken is not None and taken is not party:  # the same phone monitors this call a second time
+            earlier = sum(1 for key in monitored.call.parties if key.startswith(holder.unique_id))
+            party.party_id = f"{holder.unique_id}-{earlier + 1}"
+        party.role, party.monitor_mode = PartyRole.SUPERVISOR, mode
+        if party.state is PartyState.RINGING:
+            party.state = PartyState.TALKING
+        party.answered_at = party.answered_at or now
+        monitored.call.parties[party.party_id] = party
+        self._emit(monitored, EventType.CALL_ANSWERED, party=party)
+
+    def _stop_supervising(self, spyer: _Channel, *, announce: bool = True) -> None:
+        """The supervisor leaves the monitored call; its phone, if still up, is a call of its own again."""
+        holder = self._carrier(spyer)
+        tracked = holder.calling
+        if tracked is None:
+            return
+        party = holder.party
+        fresh: _Tracked | None = None
+        for channel in (holder, holder.peer):
+            if channel is None or tracked.channels.get(channel.unique_id) is not channel:
+                continue
+            del tracked.channels[channel.unique_id]
+            channel.monitoring, channel.via, channel.party, channel.calling = False, None, None, None
+            fresh = fresh or self._new_call(channel)
+            self._join(fresh, channel)
+        spyer.via = None
+        if party is None or party.role is not PartyRole.SUPERVISOR or not party.is_active:
+            return
+        self._end_party(tracked, party, 0, MONITOR_STOPPED)
+        if (
+            not self._settle(tracked)
+            and announce
+            and self._goes_on_without(tracked, party, PartyState.TALKING)
+        ):
+            self._emit(tracked, EventType.CALL_PARTY_LEFT, party=party)
+
+    def _settle(self, tracked: _Tracked) -> bool:
+        """End the call when no channel or only supervisors and snoops are left; True if it ended."""
+        if tracked.channels and all(channel.monitoring for channel in tracked.channels.values()):
+            for channel in list(tracked.channels.values()):
+                if channel.snoop:
+                    self._release_supervisors_of(channel)
+                    tracked.channels.pop(channel.unique_id, None)
+                    channel.calling = None
+                elif tracked.channels.get(channel.unique_id) is channel:
+                    self._stop_supervising(channel, announce=False)
+        if tracked.channels:
+            return False
+        self._end_call(tracked)
+        return True
+
+    @staticmethod
+    def _goes_on_without(tracked: _Tracked, party: Party, was: PartyState) -> bool:
+        """Whether a departure is news: someone is still connected and the call is not merely ending."""
+        if not tracked.announced:
+            return False
+        staying = [p for p in tracked.call.active_parties() if p.role is not PartyRole.SUPERVISOR]
+        if not any(p.state in (PartyState.TALKING, PartyState.HELD) for p in staying):
+            return False
+        return (
+            len(staying) >= 2
+            or was is PartyState.RINGING
+            or party.role is PartyRole.SUPERVISOR
+            or party.party_id in tracked.transferers
+            or any(channel.queue for channel in tracked.channels.values())
+        )
+
     # hangups ----------------------------------------------------------------------------------
 
     def _on_hangup(self, fields: Mapping[str, Any]) -> None:
@@ -577,6 +800,8 @@ class CallTracker:
         channel.gone = True
         channel.cause, channel.cause_text = _cause(fields), _text(fields, "Cause-txt")
         tracked = channel.calling
+        if channel.snoop:
+            self._release_supervisors_of(channel)
         self._forget_channel(channel)
         if tracked is None:
             return
@@ -585,6 +810,7 @@ class CallTracker:
             self._add_party(tracked, channel, PartyState.RINGING, announce_ringing=False)
         party = self._party_of(channel)
         other = channel.peer
+        left: Party | None = None
         if party is not None and party.is_active:
             if channel.cause == 0 and other is not None and not other.gone:
                 pass  # busy/congestion causes appear on the other half only; wait for it
@@ -592,9 +818,11 @@ class CallTracker:
                 cause, cause_text = channel.cause, channel.cause_text
                 if cause == 0 and other is not None and other.gone:
                     cause, cause_text = other.cause, other.cause_text
+                was = party.state
                 self._end_party(tracked, party, cause, cause_text)
-        if not tracked.channels:
-            self._end_call(tracked)
+                left = party if self._goes_on_without(tracked, party, was) else None
+        if not self._settle(tracked) and left is not None:
+            self._emit(tracked, EventType.CALL_PARTY_LEFT, party=left)
         if other is not None and other.gone:
             channel.peer = other.peer = None  # both halves gone: free them without waiting for the GC
 
@@ -615,6 +843,8 @@ class CallTracker:
         party.state = PartyState.ENDED
         party.ended_at = time.time()
         party.end_cause, party.end_cause_text = cause, cause_text
+        if party.role is PartyRole.SUPERVISOR:
+            return  # a supervisor hanging up says nothing about how the customer's call ended
         if cause or tracked.last_cause is None:
             tracked.last_cause, tracked.last_cause_text = cause, cause_text
 
@@ -740,15 +970,27 @@ class CallTracker:
         absorbed.channels.clear()
         for party_id, party in absorbed.call.parties.items():
             survivor.call.parties.setdefault(party_id, party)
+        survivor.transferers |= absorbed.transferers
         missing = {k: v for k, v in absorbed.call.attached.items() if k not in survivor.call.attached}
         if missing:
             survivor.call.attached.merge(missing)
+        self._retire(absorbed, survivor)
+        if survivor.call.answered_at is None and absorbed.call.answered_at is not None:
+            survivor.call.answered_at = absorbed.call.answered_at
+        return survivor
+
+    def _retire(self, absorbed: _Tracked, survivor: _Tracked, *, keep_linked_ids: bool = True) -> None:
+        """End a call whose channels now belong to `survivor`, saying where they went."""
         for linked_id, value in list(self._by_linked_id.items()):
             if value is absorbed:
-                self._by_linked_id[linked_id] = survivor
+                if keep_linked_ids:
+                    self._by_linked_id[linked_id] = survivor
+                else:
+                    del self._by_linked_id[linked_id]
         absorbed_call = absorbed.call
         self._calls.pop(absorbed_call.call_id, None)
-        if absorbed.announced:
+        absorbed.first = None
+        if absorbed.announced and not absorbed_call.ended:
             absorbed_call.ended_at = time.time()
             absorbed_call.end_cause_text = MERGED_REASON
             self._emit(
@@ -759,9 +1001,6 @@ class CallTracker:
                 reason=MERGED_REASON,
                 merged_into=survivor.call.call_id,
             )
-        if survivor.call.answered_at is None and absorbed_call.answered_at is not None:
-            survivor.call.answered_at = absorbed_call.answered_at
-        return survivor
 
     def _learn_call(self, linked_id: str, channels: list[ChannelSnapshot]) -> None:
         ordered = sorted(channels, key=lambda c: c.unique_id)

@@ -26,6 +26,7 @@ def party_view(party: Party) -> dict[str, Any]:
         "ended_at": party.ended_at,
         "end_cause": party.end_cause,
         "end_cause_text": party.end_cause_text,
+        "monitor_mode": party.monitor_mode.value if party.monitor_mode is not None else None,
         "allowed_actions": [action.value for action in allowed_actions(party)],
     }
 

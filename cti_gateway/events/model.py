@@ -21,6 +21,7 @@ class EventType(StrEnum):
     CALL_CONFERENCED = "call.conferenced"
     CALL_ENDED = "call.ended"
     CALL_DATA_UPDATED = "call.data_updated"
+    CALL_PARTY_LEFT = "call.party_left"
     SCREEN_POP = "screen_pop"
     AGENT_STATE_CHANGED = "agent.state_changed"
     RESYNC = "resync"

@@ -42,6 +42,7 @@ CALL_STATUS_EVENTS = frozenset(
         EventType.CALL_RETRIEVED,
         EventType.CALL_TRANSFERRED,
         EventType.CALL_CONFERENCED,
+        EventType.CALL_PARTY_LEFT,
         EventType.CALL_ENDED,
     }
 )

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 from adapters.asterisk.ami.protocol.actions import FieldValue
 from cti_gateway.call_control.destinations import Destination
-from cti_gateway.call_control.port import MonitorMode, OriginateRequest
+from cti_gateway.call_control.port import OriginateRequest
+from cti_gateway.calls.model import MonitorMode
 
 CORRELATION_VARIABLE = "CTI_ORIGINATE_ID"
 """Channel variable set by every gateway Originate; its VarSet event names the new channel's Uniqueid."""

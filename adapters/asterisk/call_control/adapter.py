@@ -24,7 +24,8 @@ from adapters.asterisk.call_control import actions
 from adapters.asterisk.call_control.actions import AmiAction, DialplanSettings
 from cti_gateway.call_control.destinations import Destination
 from cti_gateway.call_control.errors import OriginateFailed, PbxRefused, PbxUnavailable
-from cti_gateway.call_control.port import CallControl, MonitorMode, OriginatedLeg, OriginateRequest
+from cti_gateway.call_control.port import CallControl, OriginatedLeg, OriginateRequest
+from cti_gateway.calls.model import MonitorMode
 from cti_gateway.ports.pbx import EventHandler, PbxEvent
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from adapters.asterisk.call_control import AsteriskCallControl, DialplanSettings
 from adapters.asterisk.call_control import actions as ami_actions
 from cti_gateway.call_control.destinations import Destination
 from cti_gateway.call_control.errors import OriginateFailed, PbxRefused
-from cti_gateway.call_control.port import MonitorMode, OriginatedLeg, OriginateRequest
+from cti_gateway.call_control.port import OriginatedLeg, OriginateRequest
+from cti_gateway.calls.model import MonitorMode
 from cti_gateway.ports.pbx import PbxEvent
 from tests.adapters.asterisk.conftest import LinkObserver, LivePbx, running
 from tests.support.wire import load_wire_scenario

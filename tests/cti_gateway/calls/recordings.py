@@ -128,6 +128,18 @@ class Replay:
                 (e.call_id, e.data["party"]["party_id"]) for e in self.events if e.type is kind
             )
             problems += [f"{key}: {kind} {count}x" for key, count in per_party.items() if count > 1]
+        left: set[tuple[str | None, str]] = set()
+        for event in self.events:
+            party = event.data.get("party")
+            if not isinstance(party, dict):
+                continue
+            key = (event.call_id, party["party_id"])
+            if key in left:
+                problems.append(f"{key}: {event.type} after call.party_left")
+            if event.type is EventType.CALL_PARTY_LEFT:
+                left.add(key)
+                if party["state"] != "ended":
+                    problems.append(f"{key}: call.party_left names a party still {party['state']}")
         held: dict[str, bool] = {}
         for event in self.events:
             if event.type in (EventType.CALL_HELD, EventType.CALL_RETRIEVED):
@@ -142,6 +154,9 @@ class Replay:
 
 
 def _who(party: dict[str, object]) -> str:
+    if party["role"] == "supervisor":
+        mode = f" {party['monitor_mode']}" if party.get("monitor_mode") else ""
+        return f"supervisor{mode} {party['agent_id'] or party['endpoint']}"
     if party.get("agent_id"):
         return f"agent {party['agent_id']}"
     return f"{party['role']} {party['endpoint']}"
@@ -157,6 +172,8 @@ def _fact(event: CtiEvent) -> str:
         EventType.CALL_RETRIEVED,
     ):
         return f"{kind} {_who(data['party'])}"
+    if event.type is EventType.CALL_PARTY_LEFT:
+        return f"left {_who(data['party'])} {data['party']['end_cause']}"
     if event.type is EventType.CALL_TRANSFERRED:
         return f"transferred {data['kind']}"
     if event.type is EventType.CALL_CONFERENCED:

@@ -48,9 +48,11 @@ def test_blind_transfer_to_the_support_queue_keeps_one_call_and_rings_support_ag
         "call1 ringing agent 1002",
         "call1 answered agent 1002",
         "call1 transferred blind",
+        "call1 left agent 1002 16",
         "call1 ringing agent 1005",
         "call1 ringing agent 1004",
         "call1 answered agent 1005",
+        "call1 left agent 1004 26",
         "call1 ended 16",
     ]
     transferred = next(e for e in run.events if e.type is EventType.CALL_TRANSFERRED)
@@ -81,6 +83,7 @@ def test_attended_transfer_holds_the_caller_consults_agent_1006_and_hands_over()
         "call1 answered agent 1006",
         "call1 retrieved caller Local/2001@customers",
         "call1 transferred attended",
+        "call1 left agent 1001 16",
         "call1 ended 16",
     ]
     ended = run.events[-1]
@@ -146,6 +149,7 @@ def test_sip_call_rejected_by_b_ends_with_cause_busy() -> None:
     assert replay(third_party_events("simple_ab_reject")).facts() == [
         "call1 created by caller SIP/150010001",
         "call1 ringing external SIP/150010002",
+        "call1 left external SIP/150010002 17",  # A still hears the busy tone
         "call1 ended 17",
     ]
 
@@ -157,6 +161,7 @@ def test_call_group_rings_both_phones_and_the_one_that_answers_takes_the_call() 
         "call1 ringing external SIP/150010003",
         "call1 ringing external SIP/150010002",
         "call1 answered external SIP/150010002",
+        "call1 left external SIP/150010003 26",
         "call1 ended 16",
     ]
     loser = next(p for p in run.events[-1].data["parties"] if p["endpoint"] == "SIP/150010003")
@@ -174,6 +179,8 @@ def test_sip_attended_transfer_merges_the_consult_call_into_the_customer_call() 
         "call2 answered external SIP/150010003",
         "call2 ended merged",
         "call1 transferred attended",
+        "call1 left caller SIP/150010001 16",  # A's consult leg
+        "call1 left caller SIP/150010001 16",  # A's first leg: B and C talk on
         "call1 ended 16",
     ]
     ended = run.events[-1].data
@@ -186,6 +193,7 @@ def test_sip_blind_transfer_rings_the_new_target_in_the_same_call() -> None:
         "call1 ringing external SIP/150010002",
         "call1 answered external SIP/150010002",
         "call1 transferred blind",
+        "call1 left caller SIP/150010001 16",
         "call1 ringing external SIP/150010003",
         "call1 answered external SIP/150010003",
         "call1 ended 16",
@@ -201,6 +209,8 @@ def test_blonde_transfer_hands_over_a_target_that_is_still_ringing() -> None:
         "call2 ringing external SIP/150010003",
         "call2 ended merged",
         "call1 transferred attended",
+        "call1 left caller SIP/150010001 16",
+        "call1 left caller SIP/150010001 16",
         "call1 answered external SIP/150010003",
         "call1 ended 16",
     ]
