@@ -18,17 +18,14 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.asterisk.ami import AmiClient
-from cti_gateway.api.app import create_app
 from cti_gateway.auth.tokens import issue_agent_token, issue_integration_token
 from cti_gateway.gateway import Gateway
 from cti_gateway.settings import Settings
-from cti_gateway.wiring import build_gateway
 from tests.cti_gateway.conftest import Pbx, gateway_settings
-from tests.support.processes import free_port
+from tests.cti_gateway.serving import serve_gateway
 
 Event = dict[str, Any]
 
@@ -155,44 +152,17 @@ class ServedGateway:
         return desktop
 
 
-def ready_for_desktops(readiness: dict[str, Any]) -> bool:
-    """AMI and ARI up and the schema migrated: `ready` alone does not wait for the token table."""
-    return bool(readiness["ready"]) and readiness["database"] == "ok"
-
-
 @contextlib.asynccontextmanager
 async def served_gateway(settings: Settings) -> AsyncIterator[ServedGateway]:
-    """Build the gateway as `serve` does, serve `create_app` with uvicorn, and wait until it is ready."""
-    gateway = await build_gateway(settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(gateway),
-            host="127.0.0.1",
-            port=port,
-            log_config=None,
-            ws_per_message_deflate=False,
-            timeout_graceful_shutdown=5,
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}")
-    served = ServedGateway(gateway, port, http)
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                assert not serving.done(), "uvicorn stopped while starting"
-                await asyncio.sleep(0.05)
-            while not ready_for_desktops((await http.get("/readyz")).json()):
-                await asyncio.sleep(0.1)
-        yield served
-    finally:
-        for desktop in served.desktops:
-            with contextlib.suppress(Exception):
-                await desktop.close()
-        await http.aclose()
-        server.should_exit = True
-        await serving
+    """The gateway served on a real port; desktops opened through it are closed at the end."""
+    async with serve_gateway(settings) as running:
+        served = ServedGateway(running.gateway, running.port, running.http)
+        try:
+            yield served
+        finally:
+            for desktop in served.desktops:
+                with contextlib.suppress(Exception):
+                    await desktop.close()
 
 
 @contextlib.asynccontextmanager

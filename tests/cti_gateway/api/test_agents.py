@@ -15,7 +15,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from adapters.asterisk.ami import AmiClient
@@ -25,7 +24,7 @@ from cti_gateway.gateway import Gateway
 from cti_gateway.settings import Settings
 from cti_gateway.wiring import build_gateway
 from tests.cti_gateway.conftest import GatewayStarter, Pbx, RunningGateway, eventually, gateway_settings
-from tests.support.processes import free_port
+from tests.cti_gateway.serving import serve_gateway
 
 ANA = {"id": "1001", "name": "Ana Pérez", "endpoint": "Local/1001@agents"}
 LIA = {"id": "1042", "name": "Lía Gómez", "endpoint": "Local/1042@agents"}
@@ -234,30 +233,11 @@ class Desktop:
 
 @contextlib.asynccontextmanager
 async def served(settings: Settings) -> AsyncIterator[tuple[Gateway, httpx.AsyncClient, int]]:
-    """The gateway served by uvicorn on a free port, ready (`/readyz` 200) and with its agents loaded."""
-    gateway = await build_gateway(settings)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(gateway), host="127.0.0.1", port=port, log_config=None, ws_per_message_deflate=False
-        )
-    )
-    serving = asyncio.create_task(server.serve())
-    http = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}")
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                assert not serving.done(), "uvicorn stopped while starting"
-                await asyncio.sleep(0.05)
-            while (await http.get("/readyz")).status_code != 200:
-                await asyncio.sleep(0.1)
-            assert gateway.agent_roster is not None
-            await gateway.agent_roster.loaded.wait()
-        yield gateway, http, port
-    finally:
-        await http.aclose()
-        server.should_exit = True
-        await serving
+    """The gateway served by uvicorn on a free port, ready for desktops and with its agents loaded."""
+    async with serve_gateway(settings) as running:
+        assert running.gateway.agent_roster is not None
+        await asyncio.wait_for(running.gateway.agent_roster.loaded.wait(), 30)
+        yield running.gateway, running.http, running.port
 
 
 @contextlib.asynccontextmanager
