@@ -24,6 +24,7 @@ from pbxsim.engine import (
     transfers,
 )
 from pbxsim.engine.apps import start_mixmonitor, stop_mixmonitor
+from pbxsim.engine.model import ChannelSnapshot
 
 if TYPE_CHECKING:
     from pbxsim.ami.server import AmiServer, Session
@@ -428,21 +429,30 @@ async def mute_audio(server: AmiServer, session: Session, act: Action) -> None:
     _ok(session, act)
 
 
+def _transfer_channel(
+    server: AmiServer, session: Session, act: Action, *, needs_exten: bool
+) -> ChannelSnapshot | None:
+    """The transfer actions' shared checks, with Asterisk's messages; answers the error itself."""
+    target = act.get("Channel")
+    if not target:
+        _error(session, act, "No channel specified")
+        return None
+    if needs_exten and not act.get("Exten"):
+        _error(session, act, "No extension specified")
+        return None
+    ch = server.engine.channel(target)
+    if ch is None:
+        _error(session, act, "Channel specified does not exist")
+    return ch
+
+
 @action("BlindTransfer")
 async def blind_transfer(server: AmiServer, session: Session, act: Action) -> None:
     """BlindTransfer of the channel's bridge partner to Context/Exten (the channel's context by default)."""
-    target, exten = act.get("Channel"), act.get("Exten")
-    if not target:
-        _error(session, act, "No channel specified")
-        return
-    if not exten:
-        _error(session, act, "No extension specified")
-        return
-    engine = server.engine
-    ch = engine.channel(target)
+    ch = _transfer_channel(server, session, act, needs_exten=True)
     if ch is None:
-        _error(session, act, "Channel specified does not exist")
         return
+    engine, exten = server.engine, act.get("Exten") or ""
     try:
         transfers.bridged_party(engine, engine.live_channel(ch.id))
     except transfers.TransferRefused as refused:
@@ -455,18 +465,10 @@ async def blind_transfer(server: AmiServer, session: Session, act: Action) -> No
 @action("Atxfer")
 async def atxfer(server: AmiServer, session: Session, act: Action) -> None:
     """Atxfer: queued at once; the feature digits then reach the channel as received DTMF (INDEX 19)."""
-    target, exten = act.get("Channel"), act.get("Exten")
-    if not target:
-        _error(session, act, "No channel specified")
-        return
-    if not exten:
-        _error(session, act, "No extension specified")
-        return
-    engine = server.engine
-    ch = engine.channel(target)
+    ch = _transfer_channel(server, session, act, needs_exten=True)
     if ch is None:
-        _error(session, act, "Channel specified does not exist")
         return
+    engine, exten = server.engine, act.get("Exten") or ""
     _ok(session, act, ("Message", "Atxfer successfully queued"))
     desk = transfers.attended_transfers(engine)
     engine.spawn(_discard_none(desk.atxfer(ch.id, act.get("Context"), exten)))
@@ -475,15 +477,10 @@ async def atxfer(server: AmiServer, session: Session, act: Action) -> None:
 @action("CancelAtxfer")
 async def cancel_atxfer(server: AmiServer, session: Session, act: Action) -> None:
     """CancelAtxfer: the abort digits (`*1`) are fed to the channel as received DTMF."""
-    target = act.get("Channel")
-    if not target:
-        _error(session, act, "No channel specified")
+    ch = _transfer_channel(server, session, act, needs_exten=False)
+    if ch is None:
         return
     engine = server.engine
-    ch = engine.channel(target)
-    if ch is None:
-        _error(session, act, "Channel specified does not exist")
-        return
     _ok(session, act, ("Message", "CancelAtxfer successfully queued"))
     engine.spawn(_discard_none(transfers.attended_transfers(engine).cancel_atxfer(ch.id)))
 

@@ -13,21 +13,15 @@ from collections.abc import AsyncIterator
 import pytest
 
 from pbxsim.ami import AmiServer
-from pbxsim.engine import Engine, EngineConfig
-from tests.pbxsim.test_ami_transfers_and_parking import Client, _login
+from tests.pbxsim.raw_ami import Client, login, running_pbxsim
 
 SPEED = 50.0
 
 
 @pytest.fixture
 async def ami() -> AsyncIterator[AmiServer]:
-    engine = Engine(EngineConfig(speed=SPEED, seed=5))
-    await engine.start()
-    server = AmiServer(engine, "127.0.0.1", 0, authtimeout=1.0, failed_login_delay=0.01)
-    await server.start()
-    yield server
-    await server.stop()
-    await engine.stop()
+    async with running_pbxsim(speed=SPEED, seed=5) as server:
+        yield server
 
 
 async def _click_to_call(server: AmiServer, client: Client) -> tuple[str, str]:
@@ -57,7 +51,7 @@ async def _click_to_call(server: AmiServer, client: Client) -> tuple[str, str]:
 async def test_a_dual_redirect_moves_a_bridged_pair_into_a_conference_and_both_stay_up(
     ami: AmiServer,
 ) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     agent, customer = await _click_to_call(ami, client)
 
     await client.send(
@@ -84,7 +78,7 @@ async def test_a_dual_redirect_moves_a_bridged_pair_into_a_conference_and_both_s
 
 
 async def test_a_dual_redirect_names_a_missing_extra_channel(ami: AmiServer) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     agent, _customer = await _click_to_call(ami, client)
 
     await client.send(
@@ -101,7 +95,7 @@ async def test_a_dual_redirect_names_a_missing_extra_channel(ami: AmiServer) -> 
 
 
 async def test_mute_audio_answers_success_without_an_event_and_keeps_the_state(ami: AmiServer) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     agent, _customer = await _click_to_call(ami, client)
     before = len(client.buffer)
 

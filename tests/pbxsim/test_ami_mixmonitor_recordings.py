@@ -17,8 +17,8 @@ import pytest
 from pbxsim.ami import AmiServer
 from pbxsim.ari import AriServer
 from pbxsim.engine import Engine, EngineConfig
+from tests.pbxsim.raw_ami import Client, ami_server, login
 from tests.pbxsim.test_ami_conference_and_mute import _click_to_call
-from tests.pbxsim.test_ami_transfers_and_parking import Client, _login
 
 SPEED = 50.0
 RECORDING_DIR = "/var/spool/asterisk/recording"
@@ -34,10 +34,8 @@ async def engine() -> AsyncIterator[Engine]:
 
 @pytest.fixture
 async def ami(engine: Engine) -> AsyncIterator[AmiServer]:
-    server = AmiServer(engine, "127.0.0.1", 0, authtimeout=1.0, failed_login_delay=0.01)
-    await server.start()
-    yield server
-    await server.stop()
+    async with ami_server(engine) as server:
+        yield server
 
 
 @pytest.fixture
@@ -65,7 +63,7 @@ async def _stored_names(ari: httpx.AsyncClient) -> list[str]:
 async def test_a_mixmonitor_file_in_the_recording_dir_is_listed_and_served_by_ari(
     ami: AmiServer, ari: httpx.AsyncClient
 ) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     agent, _ = await _click_to_call(ami, client)
 
     await _action(
@@ -89,7 +87,7 @@ async def test_a_mixmonitor_file_in_the_recording_dir_is_listed_and_served_by_ar
 async def test_a_hangup_closes_the_mixmonitor_file_without_a_stop_event(
     ami: AmiServer, ari: httpx.AsyncClient
 ) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     agent, customer = await _click_to_call(ami, client)
     await _action(
         client, "m1", "Action: MixMonitor", f"Channel: {agent}", f"File: {RECORDING_DIR}/hung-up.wav"
@@ -110,7 +108,7 @@ async def test_a_hangup_closes_the_mixmonitor_file_without_a_stop_event(
 async def test_a_mixmonitor_file_outside_the_recording_dir_stays_invisible_to_ari(
     ami: AmiServer, ari: httpx.AsyncClient
 ) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     agent, _ = await _click_to_call(ami, client)
 
     await _action(client, "m1", "Action: MixMonitor", f"Channel: {agent}", "File: in-monitor-dir.wav")

@@ -2,56 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from pbxsim.ami import AmiServer
-from pbxsim.engine import Engine, EngineConfig
+from tests.pbxsim.raw_ami import Client, login, running_pbxsim
 
 SPEED = 50.0
 
 
 @pytest.fixture
 async def ami() -> AsyncIterator[AmiServer]:
-    engine = Engine(EngineConfig(speed=SPEED, seed=3))
-    await engine.start()
-    server = AmiServer(engine, "127.0.0.1", 0, authtimeout=1.0, failed_login_delay=0.01)
-    await server.start()
-    yield server
-    await server.stop()
-    await engine.stop()
-
-
-class Client:
-    """A raw AMI socket that keeps every byte received."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer, self.buffer = reader, writer, b""
-
-    async def send(self, *lines: str) -> None:
-        self.writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-        await self.writer.drain()
-
-    async def until(self, marker: bytes, timeout: float = 3.0) -> bytes:
-        async def read() -> None:
-            while marker not in self.buffer:
-                chunk = await self.reader.read(65536)
-                if not chunk:
-                    raise ConnectionError("server closed the socket")
-                self.buffer += chunk
-
-        await asyncio.wait_for(read(), timeout)
-        return self.buffer
-
-
-async def _login(server: AmiServer) -> Client:
-    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
-    client = Client(reader, writer)
-    await client.send("Action: Login", "Username: cti", "Secret: cti-secret", "Events: on")
-    await client.until(b"Authentication accepted")
-    return client
+    async with running_pbxsim(speed=SPEED, seed=3) as server:
+        yield server
 
 
 async def _queue_call(server: AmiServer, client: Client) -> tuple[str, str]:
@@ -77,7 +41,7 @@ async def _queue_call(server: AmiServer, client: Client) -> tuple[str, str]:
 async def test_park_reply_keeps_asterisks_stray_line_feed_and_parkedcalls_lists_the_space(
     ami: AmiServer,
 ) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     caller, agent = await _queue_call(ami, client)
     await client.send("Action: Park", "ActionID: p1", f"Channel: {caller}", f"TimeoutChannel: {agent}")
     data = await client.until(b"Event: ParkedCall\r\n")
@@ -95,7 +59,7 @@ async def test_park_reply_keeps_asterisks_stray_line_feed_and_parkedcalls_lists_
 
 
 async def test_park_of_an_unknown_channel_is_refused(ami: AmiServer) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     await client.send("Action: Park", "ActionID: x", "Channel: Local/9@nowhere-00000001;1")
     data = await client.until(b"ActionID: x")
     assert b"Response: Error\r\nActionID: x\r\nMessage: Channel does not exist\r\n\r\n" in data
@@ -113,14 +77,14 @@ async def test_park_of_an_unknown_channel_is_refused(ami: AmiServer) -> None:
 async def test_transfer_actions_refuse_incomplete_requests(
     ami: AmiServer, verb: str, headers: tuple[str, ...], message: str
 ) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     await client.send(f"Action: {verb}", "ActionID: t", *headers)
     data = await client.until(b"ActionID: t")
     assert f"Response: Error\r\nActionID: t\r\nMessage: {message}\r\n\r\n".encode() in data
 
 
 async def test_blind_transfer_of_a_channel_outside_any_bridge_is_invalid(ami: AmiServer) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     await client.send(
         "Action: Originate", "Channel: Local/2001@customers", "Application: Wait", "Data: 5", "Async: true"
     )
@@ -132,7 +96,7 @@ async def test_blind_transfer_of_a_channel_outside_any_bridge_is_invalid(ami: Am
 
 
 async def test_cancelatxfer_without_a_consultation_only_delivers_the_abort_digits(ami: AmiServer) -> None:
-    client = await _login(ami)
+    client = await login(ami)
     caller, agent = await _queue_call(ami, client)
     await client.send("Action: CancelAtxfer", "ActionID: c", f"Channel: {agent}")
     data = await client.until(b"Digit: 1\r\nDurationMs: 0\r\nDirection: Received")
