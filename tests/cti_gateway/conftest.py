@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Protocol
@@ -10,6 +11,7 @@ from typing import Protocol
 import httpx
 import pytest
 
+from adapters.asterisk.ami import AmiClient
 from cti_gateway.api.app import create_app
 from cti_gateway.gateway import Gateway
 from cti_gateway.settings import Settings
@@ -115,3 +117,15 @@ async def eventually(condition: Callable[[], bool], timeout: float = 10.0, messa
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(message or "condition not met in time")
         await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def ami_session(pbx: Pbx) -> AsyncIterator[AmiClient]:
+    """A second AMI session beside the gateway's, as a carrier, a softphone or a queue console acts."""
+    ami = AmiClient("127.0.0.1", pbx.ami_port, "cti", "cti-secret")
+    await ami.start()
+    try:
+        await asyncio.wait_for(ami.wait_until_up(), 15)
+        yield ami
+    finally:
+        await ami.stop()

@@ -24,7 +24,7 @@ from adapters.asterisk.ami import AmiClient
 from cti_gateway.auth.tokens import issue_agent_token, issue_integration_token
 from cti_gateway.gateway import Gateway
 from cti_gateway.settings import Settings
-from tests.cti_gateway.conftest import Pbx, gateway_settings
+from tests.cti_gateway.conftest import Pbx, ami_session, gateway_settings
 from tests.cti_gateway.serving import serve_gateway
 
 Event = dict[str, Any]
@@ -165,18 +165,6 @@ async def served_gateway(settings: Settings) -> AsyncIterator[ServedGateway]:
                     await desktop.close()
 
 
-@contextlib.asynccontextmanager
-async def caller_session(pbx: Pbx) -> AsyncIterator[AmiClient]:
-    """A separate AMI session that places test calls, as a carrier or a softphone would bring them."""
-    ami = AmiClient("127.0.0.1", pbx.ami_port, "cti", "cti-secret")
-    await ami.start()
-    try:
-        await asyncio.wait_for(ami.wait_until_up(), 15)
-        yield ami
-    finally:
-        await ami.stop()
-
-
 def _variables(values: dict[str, str]) -> str:
     return ",".join(f"{name}={value}" for name, value in values.items())
 
@@ -253,7 +241,7 @@ async def served(pbx: Pbx, tmp_path: Path) -> AsyncIterator[ServedGateway]:
 
 @pytest.fixture
 async def caller(pbx: Pbx) -> AsyncIterator[AmiClient]:
-    async with caller_session(pbx) as ami:
+    async with ami_session(pbx) as ami:
         yield ami
 
 

@@ -17,13 +17,19 @@ import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from adapters.asterisk.ami import AmiClient
 from cti_gateway.api.app import create_app
 from cti_gateway.auth.tokens import issue_agent_token, issue_integration_token
 from cti_gateway.gateway import Gateway
 from cti_gateway.settings import Settings
 from cti_gateway.wiring import build_gateway
-from tests.cti_gateway.conftest import GatewayStarter, Pbx, RunningGateway, eventually, gateway_settings
+from tests.cti_gateway.conftest import (
+    GatewayStarter,
+    Pbx,
+    RunningGateway,
+    ami_session,
+    eventually,
+    gateway_settings,
+)
 from tests.cti_gateway.serving import serve_gateway
 
 ANA = {"id": "1001", "name": "Ana Pérez", "endpoint": "Local/1001@agents"}
@@ -282,18 +288,6 @@ async def test_an_agent_added_through_the_api_gets_its_screen_pop_when_its_phone
     assert not [e for e in lia.events if e["type"] == "screen_pop" and e["data"]["agent_id"] != "1042"]
 
 
-@contextlib.asynccontextmanager
-async def supervisor_console(pbx: Pbx) -> AsyncIterator[AmiClient]:
-    """A second AMI session, as a supervisor's queue console (or the Asterisk CLI) would act on queues."""
-    ami = AmiClient("127.0.0.1", pbx.ami_port, "cti", "cti-secret")
-    await ami.start()
-    try:
-        await asyncio.wait_for(ami.wait_until_up(), 15)
-        yield ami
-    finally:
-        await ami.stop()
-
-
 async def test_a_queue_pause_on_the_pbx_reaches_the_agent_and_its_supervisor_once_with_its_reason(
     pbx: Pbx, tmp_path: Path
 ) -> None:
@@ -315,7 +309,7 @@ async def test_a_queue_pause_on_the_pbx_reaches_the_agent_and_its_supervisor_onc
         async with (
             desktop(port, agent_token) as ana,
             desktop(port, supervisor_token) as supervisor,
-            supervisor_console(pbx) as console,
+            ami_session(pbx) as console,
         ):
             # No Queue: Asterisk pauses 1001 in sales and in support, and reports each queue separately.
             await console.send_action(
